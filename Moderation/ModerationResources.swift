@@ -1,0 +1,2 @@
+import Foundation
+public enum ModerationResources { public static let bundle = Bundle.module }

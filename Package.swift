@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Emend",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "emend", targets: ["emend"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+    ],
+    targets: [
+        .target(
+            name: "EmendCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources/dwc-terms.csv")]
+        ),
+        .target(
+            name: "EmendStore",
+            dependencies: [
+                "EmendCore", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
+            name: "EmendInterchange",
+            dependencies: ["EmendCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        .target(name: "EmendWeb", path: "Web", resources: [.copy("Templates"), .copy("Public")]),
+        .target(name: "EmendModeration", path: "Moderation", resources: [.copy("Templates")]),
+        .target(
+            name: "EmendServer",
+            dependencies: [
+                "EmendStore", "EmendInterchange", "EmendWeb", "EmendModeration",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ]
+        ),
+        .executableTarget(
+            name: "emend",
+            dependencies: [
+                "EmendServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "EmendCoreTests", dependencies: ["EmendCore"]),
+        .testTarget(name: "EmendStoreTests", dependencies: ["EmendStore", "EmendInterchange"]),
+        .testTarget(name: "EmendInterchangeTests", dependencies: ["EmendInterchange"]),
+        .testTarget(
+            name: "EmendServerTests",
+            dependencies: ["EmendServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["emend", "EmendCore"]),
+    ]
+)

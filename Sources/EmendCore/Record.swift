@@ -1,0 +1,133 @@
+import Crypto
+
+/// The event types of the log. Each stream kind has its own small set.
+public enum EventType {
+    /// `record/<id>` version 1: `{"dataset", "fields": {term: value}, "extensions"?: {rowType: [{term: value}]}}`
+    public static let recordImported = "RecordImported"
+    /// `record/<id>` version n+1: `{"cause": {...}, "changes": {term: {"from", "to"}}, "extensions"?: {...}}`;
+    /// `to` null removes the term; `extensions` replaces the rows of each row type it names.
+    public static let recordRevised = "RecordRevised"
+    /// `dataset/<id>`: one per import, with its summary.
+    public static let datasetImported = "DatasetImported"
+    /// `user/<id>`: `{"name", "role", "scopes": [...]}`.
+    public static let userAdded = "UserAdded"
+}
+
+/// Extension rows of a record, by the short name of their row type (`Multimedia`, `Identification`, …).
+public typealias ExtensionRows = [String: [[String: String]]]
+
+/// A record's state: the fold of the events of its stream.
+public struct RecordState: Sendable, Equatable {
+    public var id: String
+    public var dataset: String
+    public var version: Int64
+    public var fields: [String: String]
+    public var extensions: ExtensionRows
+
+    public init(id: String, dataset: String, version: Int64, fields: [String: String], extensions: ExtensionRows) {
+        self.id = id
+        self.dataset = dataset
+        self.version = version
+        self.fields = fields
+        self.extensions = extensions
+    }
+
+    public static func stream(_ id: String) -> String { "record/\(id)" }
+
+    /// Folds one event of the record's stream. Unknown event types leave the state as it is.
+    public static func apply(_ event: RecordedEvent, to state: RecordState?, id: String) -> RecordState? {
+        switch event.type {
+        case EventType.recordImported:
+            return RecordState(
+                id: id, dataset: event.data["dataset"]?.stringValue ?? "", version: event.streamVersion,
+                fields: event.data["fields"]?.stringMap ?? [:],
+                extensions: Self.extensions(from: event.data["extensions"]))
+        case EventType.recordRevised:
+            guard var state else { return nil }
+            state.version = event.streamVersion
+            for (term, change) in event.data["changes"]?.objectValue ?? [:] {
+                state.fields[term] = change["to"]?.stringValue
+            }
+            for (rowType, rows) in Self.extensions(from: event.data["extensions"]) {
+                state.extensions[rowType] = rows.isEmpty ? nil : rows
+            }
+            return state
+        default:
+            return state
+        }
+    }
+
+    public static func extensions(from value: JSONValue?) -> ExtensionRows {
+        var rows: ExtensionRows = [:]
+        for (rowType, list) in value?.objectValue ?? [:] {
+            rows[rowType] = (list.arrayValue ?? []).compactMap(\.stringMap)
+        }
+        return rows
+    }
+
+    public static func json(_ extensions: ExtensionRows) -> JSONValue {
+        .object(extensions.mapValues { .array($0.map(JSONValue.init)) })
+    }
+}
+
+/// One term's change between two versions; nil is "absent".
+public struct TermChange: Sendable, Equatable {
+    public var term: String
+    public var from: String?
+    public var to: String?
+
+    public init(term: String, from: String?, to: String?) {
+        self.term = term
+        self.from = from
+        self.to = to
+    }
+
+    public static func between(_ old: [String: String], _ new: [String: String]) -> [TermChange] {
+        Set(old.keys).union(new.keys).sorted().compactMap { term in
+            old[term] == new[term] ? nil : TermChange(term: term, from: old[term], to: new[term])
+        }
+    }
+
+    public static func json(_ changes: [TermChange]) -> JSONValue {
+        .object(Dictionary(uniqueKeysWithValues: changes.map { ($0.term, ["from": JSONValue($0.from), "to": JSONValue($0.to)]) }))
+    }
+}
+
+/// Stable, URL-safe identifiers derived from what the source says, so that re-importing gives the same ids.
+public enum Identifiers {
+    /// A record's id: 20 base32 characters of SHA-256(dataset, key).
+    public static func recordID(dataset: String, key: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(dataset.utf8) + [0x1F] + Array(key.utf8))
+        return base32(Array(hasher.finalize().prefix(13))).prefix(20).description
+    }
+
+    /// A dataset id from a name: lower case letters, digits and single hyphens.
+    public static func slug(_ name: String) -> String {
+        var out = ""
+        for scalar in name.lowercased().unicodeScalars {
+            if ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) {
+                out.unicodeScalars.append(scalar)
+            } else if !out.isEmpty, !out.hasSuffix("-") {
+                out += "-"
+            }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        return String(out.prefix(64))
+    }
+
+    private static func base32(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
+        var out = "", buffer = 0, bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | Int(byte)
+            bits += 8
+            while bits >= 5 {
+                out.append(alphabet[(buffer >> (bits - 5)) & 31])
+                bits -= 5
+            }
+        }
+        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
+        return out
+    }
+}

@@ -1,0 +1,147 @@
+import EmendCore
+import Foundation
+import GRDB
+
+/// What an import is about: the dataset it adds to and where the rows come from.
+public struct ImportSource: Sendable {
+    public var datasetID: String
+    public var title: String
+    /// The file or folder name, for the dataset's history.
+    public var source: String
+    /// Column names that are not Darwin Core terms (kept on the records), and legacy names mapped to current terms.
+    public var unknownTerms: [String]
+    public var replacedTerms: [String: String]
+
+    public init(datasetID: String, title: String, source: String, unknownTerms: [String], replacedTerms: [String: String]) {
+        self.datasetID = datasetID
+        self.title = title
+        self.source = source
+        self.unknownTerms = unknownTerms
+        self.replacedTerms = replacedTerms
+    }
+}
+
+/// The outcome of one import, as printed and as recorded in the dataset's `DatasetImported` event.
+public struct ImportSummary: Sendable, Equatable {
+    public var rows = 0
+    public var added = 0
+    public var revised = 0
+    public var unchanged = 0
+    /// Records of the dataset that the source no longer has: reported, never deleted.
+    public var missing = 0
+    public var missingExamples: [String] = []
+    public var problemCounts: [RowProblem.Kind: Int] = [:]
+    public var problemExamples: [RowProblem] = []
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+
+    public static let examplesKept = 5
+
+    public mutating func note(_ problem: RowProblem) {
+        problemCounts[problem.kind, default: 0] += 1
+        if problemCounts[problem.kind]! <= Self.examplesKept { problemExamples.append(problem) }
+    }
+
+    public func count(_ kind: RowProblem.Kind) -> Int { problemCounts[kind] ?? 0 }
+}
+
+extension Store {
+    /// Imports a whole source as one transaction: on a fatal problem nothing is written. New records get version 1,
+    /// changed ones a version holding exactly the changed terms, unchanged ones nothing.
+    public func importRecords(
+        from reader: inout some SourceRecordReader, source: ImportSource, actor: String = "system",
+        progress: (ImportSummary) -> Void = { _ in }
+    ) throws -> ImportSummary {
+        try writer.write { db in
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
+            var log = try LogTransaction(db: db, now: clock())
+            var summary = ImportSummary()
+            var problems: [RowProblem] = []
+            var seen = Set<String>()
+            let firstSeq = log.lastSeq + 1
+            while true {
+                let next: SourceRecord?
+                do { next = try reader.next(problems: &problems) } catch { throw error }
+                for problem in problems { summary.note(problem) }
+                problems.removeAll(keepingCapacity: true)
+                guard let record = next else { break }
+                summary.rows += 1
+                guard let key = record.key else {
+                    summary.note(RowProblem(kind: .missingID, location: record.location, detail: "no occurrenceID, id or catalogNumber"))
+                    continue
+                }
+                let id = Identifiers.recordID(dataset: source.datasetID, key: key)
+                guard seen.insert(id).inserted else {
+                    summary.note(RowProblem(kind: .duplicateID, location: record.location, detail: "\(key) appeared earlier; this row is skipped"))
+                    continue
+                }
+                try importOne(record, id: id, source: source, actor: actor, log: &log, summary: &summary)
+                if summary.rows % 10_000 == 0 { progress(summary) }
+            }
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
+            try db.execute(sql: "DELETE FROM import_seen")
+            let remember = try db.makeStatement(sql: "INSERT INTO import_seen (id) VALUES (?)")
+            for id in seen { try remember.execute(arguments: [id]) }
+            let missing = try String.fetchAll(
+                db, sql: "SELECT id FROM records WHERE dataset_id = ? AND id NOT IN import_seen ORDER BY id",
+                arguments: [source.datasetID])
+            try db.execute(sql: "DROP TABLE import_seen")
+            summary.missing = missing.count
+            summary.missingExamples = Array(missing.prefix(ImportSummary.examplesKept))
+            let event = NewEvent(
+                stream: "dataset/\(source.datasetID)", type: EventType.datasetImported, actor: actor,
+                data: Self.eventData(source: source, summary: summary))
+            try log.append(event, expectedVersion: try log.version(of: event.stream))
+            summary.firstSeq = firstSeq
+            summary.lastSeq = log.lastSeq
+            progress(summary)
+            return summary
+        }
+    }
+
+    private func importOne(
+        _ record: SourceRecord, id: String, source: ImportSource, actor: String, log: inout LogTransaction,
+        summary: inout ImportSummary
+    ) throws {
+        let stream = RecordState.stream(id)
+        guard let existing = try RecordRow.fetch(id: id, db: log.db) else {
+            var data: [String: JSONValue] = ["dataset": .string(source.datasetID), "fields": JSONValue(record.fields)]
+            if !record.extensions.isEmpty { data["extensions"] = RecordState.json(record.extensions) }
+            try log.append(NewEvent(stream: stream, type: EventType.recordImported, actor: actor, data: .object(data)), expectedVersion: 0)
+            summary.added += 1
+            return
+        }
+        let changes = TermChange.between(existing.state.fields, record.fields)
+        let changedExtensions = Set(existing.state.extensions.keys).union(record.extensions.keys)
+            .filter { existing.state.extensions[$0] != record.extensions[$0] }
+        guard !changes.isEmpty || !changedExtensions.isEmpty else {
+            summary.unchanged += 1
+            return
+        }
+        var data: [String: JSONValue] = [
+            "cause": ["kind": "import", "dataset": .string(source.datasetID)], "changes": TermChange.json(changes),
+        ]
+        if !changedExtensions.isEmpty {
+            data["extensions"] = .object(Dictionary(uniqueKeysWithValues: changedExtensions.map {
+                ($0, JSONValue.array((record.extensions[$0] ?? []).map(JSONValue.init)))
+            }))
+        }
+        try log.append(
+            NewEvent(stream: stream, type: EventType.recordRevised, actor: actor, data: .object(data)),
+            expectedVersion: existing.state.version)
+        summary.revised += 1
+    }
+
+    private static func eventData(source: ImportSource, summary: ImportSummary) -> JSONValue {
+        [
+            "title": .string(source.title), "source": .string(source.source),
+            "rows": .int(Int64(summary.rows)), "added": .int(Int64(summary.added)),
+            "revised": .int(Int64(summary.revised)), "unchanged": .int(Int64(summary.unchanged)),
+            "missing": .int(Int64(summary.missing)),
+            "skipped": .object(Dictionary(uniqueKeysWithValues: summary.problemCounts.map { ($0.key.rawValue, .int(Int64($0.value))) })),
+            "unknownTerms": .array(source.unknownTerms.map(JSONValue.string)),
+            "replacedTerms": JSONValue(source.replacedTerms),
+        ]
+    }
+}

@@ -1,0 +1,57 @@
+import EmendCore
+import Foundation
+import GRDB
+
+/// Updates the read models for one event. The same code runs on append and on replay, so a replay of the log
+/// gives exactly the read models the appends gave.
+enum Projector {
+    static func apply(_ event: RecordedEvent, db: Database) throws {
+        switch event.type {
+        case EventType.recordImported, EventType.recordRevised:
+            try projectRecord(event, db: db)
+        case EventType.datasetImported:
+            try db.execute(
+                sql: """
+                    INSERT INTO datasets (id, title, source, record_count, import_count, last_import_seq, last_import_at)
+                    VALUES (:id, :title, :source, (SELECT count(*) FROM records WHERE dataset_id = :id), 1, :seq, :at)
+                    ON CONFLICT (id) DO UPDATE SET
+                      title = excluded.title, source = excluded.source, record_count = excluded.record_count,
+                      import_count = import_count + 1, last_import_seq = excluded.last_import_seq,
+                      last_import_at = excluded.last_import_at
+                    """,
+                arguments: [
+                    "id": streamID(event.stream), "title": event.data["title"]?.stringValue ?? "",
+                    "source": event.data["source"]?.stringValue ?? "", "seq": event.seq,
+                    "at": event.recordedAt.milliseconds,
+                ])
+        case EventType.userAdded:
+            try db.execute(
+                sql: "INSERT INTO users (id, name, role, scopes, created_seq) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    streamID(event.stream), event.data["name"]?.stringValue, event.data["role"]?.stringValue,
+                    CanonicalJSON.string(event.data["scopes"] ?? []), event.seq,
+                ])
+        default:
+            break
+        }
+    }
+
+    static func streamID(_ stream: String) -> String {
+        String(stream[stream.index(after: stream.firstIndex(of: "/") ?? stream.startIndex)...])
+    }
+
+    private static func projectRecord(_ event: RecordedEvent, db: Database) throws {
+        let id = streamID(event.stream)
+        let existing = try RecordRow.fetch(id: id, db: db)
+        guard let state = RecordState.apply(event, to: existing?.state, id: id) else {
+            throw StoreError.corrupt(seq: event.seq, reason: "\(event.type) for a record that does not exist")
+        }
+        let row = RecordRow(state: state, seq: event.seq)
+        if let existing {
+            try existing.removeFromIndexes(db: db)
+            try row.update(rowid: existing.rowid, db: db)
+        } else {
+            try row.insert(db: db)
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import GRDB
+
+/// The schema, as one ordered list of numbered migrations. Never edit a migration that has shipped: add one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 event log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                      seq INTEGER PRIMARY KEY,
+                      id TEXT NOT NULL,
+                      stream TEXT NOT NULL,
+                      stream_version INTEGER NOT NULL,
+                      type TEXT NOT NULL,
+                      recorded_at INTEGER NOT NULL,  -- milliseconds since 1970, UTC
+                      actor TEXT NOT NULL,
+                      data TEXT NOT NULL,            -- canonical JSON (DESIGN §2)
+                      hash BLOB NOT NULL,            -- SHA-256(previous hash || canonical(event))
+                      UNIQUE (stream, stream_version)
+                    );
+                    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+                      BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+                      BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+                    """)
+        }
+        migrator.registerMigration("2 record read models") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE datasets (
+                      id TEXT PRIMARY KEY,
+                      title TEXT NOT NULL,
+                      source TEXT NOT NULL,
+                      record_count INTEGER NOT NULL,
+                      import_count INTEGER NOT NULL,
+                      last_import_seq INTEGER NOT NULL,
+                      last_import_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE records (
+                      rowid INTEGER PRIMARY KEY,
+                      id TEXT NOT NULL UNIQUE,
+                      dataset_id TEXT NOT NULL,
+                      version INTEGER NOT NULL,
+                      seq INTEGER NOT NULL,          -- the event that made this version
+                      fields TEXT NOT NULL,          -- canonical JSON {term: value}
+                      extensions TEXT,               -- canonical JSON {rowType: [{term: value}]}, or NULL
+                      institution_code TEXT,
+                      collection_code TEXT,
+                      catalog_number TEXT,
+                      scientific_name TEXT,
+                      family TEXT,
+                      country TEXT,
+                      country_code TEXT,
+                      year INTEGER,
+                      decimal_latitude REAL,
+                      decimal_longitude REAL
+                    );
+                    CREATE INDEX records_dataset ON records(dataset_id);
+                    CREATE INDEX records_collection ON records(institution_code, collection_code);
+                    CREATE INDEX records_catalog_number ON records(catalog_number);
+                    CREATE INDEX records_scientific_name ON records(scientific_name);
+                    CREATE INDEX records_country ON records(country);
+                    CREATE INDEX records_year ON records(year);
+                    CREATE VIRTUAL TABLE records_fts USING fts5(
+                      taxon, place, people, content='', tokenize='unicode61 remove_diacritics 2');
+                    CREATE VIRTUAL TABLE records_geo USING rtree(rowid, min_lon, max_lon, min_lat, max_lat);
+                    CREATE TABLE users (
+                      id TEXT PRIMARY KEY,
+                      name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                      role TEXT NOT NULL,
+                      scopes TEXT NOT NULL,          -- canonical JSON array of "INSTITUTION[:COLLECTION]"
+                      created_seq INTEGER NOT NULL
+                    );
+                    -- Secrets stay outside the log: only a SHA-256 of each token, never rebuilt by replay.
+                    CREATE TABLE api_tokens (
+                      token_hash BLOB PRIMARY KEY,
+                      user_id TEXT NOT NULL,
+                      created_at INTEGER NOT NULL
+                    );
+                    """)
+        }
+        return migrator
+    }
+
+    /// The tables `replay` rebuilds from the log and `verify` checks against it.
+    static let readModelTables = ["datasets", "records", "records_fts", "records_geo", "users"]
+}

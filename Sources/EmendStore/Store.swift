@@ -1,0 +1,71 @@
+import EmendCore
+import Foundation
+import GRDB
+
+/// The one owner of the SQLite database: the event log, the read models and the schema they live in.
+/// Every write is one transaction that appends events and updates the read models they change.
+public final class Store: Sendable {
+    public let writer: any DatabaseWriter
+    let clock: @Sendable () -> Timestamp
+
+    /// Opens (creating when needed) the database at `path`, migrated to the current schema.
+    public convenience init(path: String, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
+        }
+        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
+    }
+
+    /// A private in-memory database, for tests.
+    public static func inMemory(clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws -> Store {
+        try Store(writer: DatabaseQueue(), clock: clock)
+    }
+
+    init(writer: any DatabaseWriter, clock: @escaping @Sendable () -> Timestamp) throws {
+        self.writer = writer
+        self.clock = clock
+        try Schema.migrator.migrate(writer)
+    }
+
+    /// Appends events in one transaction; the read models they change are updated in the same transaction.
+    /// Throws `StoreError.conflict` (and writes nothing) when a stream is not at the version the caller expects.
+    public func write<T>(_ body: (inout LogTransaction) throws -> T) throws -> T {
+        try writer.write { db in
+            var log = try LogTransaction(db: db, now: clock())
+            return try body(&log)
+        }
+    }
+
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}
+
+extension Timestamp {
+    @Sendable public static func now() -> Timestamp {
+        Timestamp(milliseconds: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+}
+
+/// The errors of the store, each a distinct case the server maps to one HTTP status.
+public enum StoreError: Error, Equatable, CustomStringConvertible {
+    /// The stream is not at the version the writer expected: somebody else wrote first.
+    case conflict(stream: String, expected: Int64, actual: Int64)
+    case notFound(String)
+    case invalid(String)
+    /// The log or a read model is not what it should be.
+    case corrupt(seq: Int64?, reason: String)
+
+    public var description: String {
+        switch self {
+        case .conflict(let stream, let expected, let actual):
+            return "\(stream) is at version \(actual), not \(expected): it changed in the meantime"
+        case .notFound(let what): return "\(what) not found"
+        case .invalid(let reason): return reason
+        case .corrupt(let seq?, let reason): return "seq \(seq): \(reason)"
+        case .corrupt(nil, let reason): return reason
+        }
+    }
+}

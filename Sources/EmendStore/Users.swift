@@ -1,0 +1,69 @@
+import Crypto
+import EmendCore
+import Foundation
+import GRDB
+
+public enum Role: String, Sendable, CaseIterable {
+    case contributor, curator, admin, auditor
+}
+
+public struct User: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var role: Role
+    /// `INSTITUTION` or `INSTITUTION:COLLECTION`; what a curator may decide on.
+    public var scopes: [String]
+}
+
+extension Store {
+    /// Adds a user (an event in the log) and an API token for them (kept outside the log, hashed).
+    /// Returns the user and the token, which is shown once and never stored in clear.
+    public func addUser(name: String, role: Role, scopes: [String], actor: String = "system") throws -> (User, String) {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard trimmed.range(of: #"^[A-Za-z0-9_.-]{2,40}$"#, options: .regularExpression) != nil else {
+            throw StoreError.invalid("a user name is 2 to 40 letters, digits, '.', '_' or '-'; got \"\(name)\"")
+        }
+        for scope in scopes where scope.isEmpty || scope.split(separator: ":", omittingEmptySubsequences: false).count > 2 {
+            throw StoreError.invalid("a scope is INSTITUTION or INSTITUTION:COLLECTION; got \"\(scope)\"")
+        }
+        let token = Self.newToken()
+        let user = try write { log in
+            guard try Bool.fetchOne(log.db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)", arguments: [trimmed]) == false else {
+                throw StoreError.invalid("a user named \"\(trimmed)\" already exists")
+            }
+            let user = User(id: UUID().uuidString.lowercased(), name: trimmed, role: role, scopes: scopes)
+            try log.append(
+                NewEvent(
+                    stream: "user/\(user.id)", type: EventType.userAdded, actor: actor,
+                    data: ["name": .string(user.name), "role": .string(role.rawValue), "scopes": .array(scopes.map(JSONValue.string))]),
+                expectedVersion: 0)
+            try log.db.execute(
+                sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)",
+                arguments: [Data(SHA256.hash(data: Array(token.utf8))), user.id, log.now.milliseconds])
+            return user
+        }
+        return (user, token)
+    }
+
+    /// The user an API token belongs to, if any.
+    public func user(forToken token: String) throws -> User? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT users.* FROM api_tokens JOIN users ON users.id = api_tokens.user_id WHERE token_hash = ?",
+                arguments: [Data(SHA256.hash(data: Array(token.utf8)))]
+            ).map(Self.user)
+        }
+    }
+
+    static func user(_ row: Row) -> User {
+        let scopes = (try? JSONParser.parse(row["scopes"] as String))?.arrayValue?.compactMap(\.stringValue) ?? []
+        return User(id: row["id"], name: row["name"], role: Role(rawValue: row["role"]) ?? .contributor, scopes: scopes)
+    }
+
+    private static func newToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return "emend_" + bytes.hexString
+    }
+}
