@@ -184,13 +184,14 @@ public final class DarwinCoreSource: SourceRecordReader {
         return try DelimitedReader(url: url, fileName: file.location, format: file.format)
     }
 
-    /// A CSV or TSV file whose first row names the terms: tab-separated files are read without quoting
-    /// (as GBIF writes them), comma-separated ones with `"` quoting.
+    /// A CSV or TSV file whose first row names the terms. Comma-separated files use `"` quoting; tab-separated
+    /// ones only when their header is quoted, since GBIF writes them unquoted with `"` inside values.
     private static func bareFile(_ url: URL, location: String) throws(ImportError) -> ArchiveDescriptor {
         let sniff = (try? FileHandle(forReadingFrom: url))?.readData(ofLength: 65536) ?? Data()
         let firstLine = sniff.prefix { $0 != 0x0A && $0 != 0x0D }
         let tab = firstLine.contains(0x09) || location.lowercased().hasSuffix(".tsv")
-        let format = TextFormat(delimiter: tab ? 0x09 : 0x2C, quote: tab ? nil : 0x22, headerLines: 1)
+        let quoted = !tab || firstLine.drop { $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }.first == 0x22
+        let format = TextFormat(delimiter: tab ? 0x09 : 0x2C, quote: quoted ? 0x22 : nil, headerLines: 1)
         var reader = try DelimitedReader(url: url, fileName: location, format: format)
         guard let header = try reader.nextRow() else { throw ImportError(file: location, reason: "the file is empty: no header row") }
         let fields = header.cells.enumerated().map { FileDescriptor.Field(index: $0.offset, term: $0.element, defaultValue: nil) }

@@ -1,6 +1,61 @@
 import ArgumentParser
+import EmendCore
+import EmendInterchange
+import EmendStore
+import Foundation
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks on generated data (release builds only).", subcommands: [])
+        commandName: "bench", abstract: "Benchmarks on generated data; run them on a release build.",
+        subcommands: [ImportBench.self])
+
+    struct ImportBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import",
+            abstract: "Import a specimen CSV into fresh databases, then replay and verify; prints medians.",
+            discussion: "Make the CSV with ../shared/bench/gen_specimens.py --n 1000000 --seed 42 --out specimens.csv")
+
+        @Argument(help: "The specimen CSV.") var csv: String
+        @Option(help: "How many runs of each step.") var runs = 3
+        @Option(help: "Where the databases go.") var workdir = FileManager.default.temporaryDirectory.path
+
+        func run() throws {
+            var importTimes: [Double] = [], replayTimes: [Double] = [], verifyTimes: [Double] = []
+            var rows = 0, events: Int64 = 0, bytes: UInt64 = 0
+            for run in 1...runs {
+                let path = "\(workdir)/emend-bench-\(run).sqlite"
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                let store = try Store(path: path)
+                var source = try DarwinCoreSource.open(path: csv)
+                var start = Date()
+                let summary = try store.importRecords(
+                    from: &source,
+                    source: ImportSource(datasetID: "bench", title: "bench", source: csv, unknownTerms: [], replacedTerms: [:]))
+                importTimes.append(Date().timeIntervalSince(start))
+                rows = summary.rows
+                start = Date()
+                events = try store.replay()
+                replayTimes.append(Date().timeIntervalSince(start))
+                start = Date()
+                _ = try store.verify()
+                verifyTimes.append(Date().timeIntervalSince(start))
+                try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
+                print(String(format: "run %d: import %.2f s, replay %.2f s, verify %.2f s", run, importTimes.last!, replayTimes.last!, verifyTimes.last!))
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+            func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+            print(String(format: "import: %d rows, median %.2f s = %.0f records/s", rows, median(importTimes), Double(rows) / median(importTimes)))
+            print(String(format: "replay: %d events, median %.2f s = %.0f events/s", events, median(replayTimes), Double(events) / median(replayTimes)))
+            print(String(format: "verify: median %.2f s = %.0f events/s", median(verifyTimes), Double(events) / median(verifyTimes)))
+            print(String(format: "database: %.0f MB (%.0f MB per million records)", Double(bytes) / 1e6, Double(bytes) / 1e6 / Double(rows) * 1e6))
+            print("peak RSS: \(peakRSS())")
+        }
+
+        private func peakRSS() -> String {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            return status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: ":").last?
+                .trimmingCharacters(in: .whitespaces) ?? "unknown"
+        }
+    }
 }

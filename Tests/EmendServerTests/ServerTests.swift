@@ -1,0 +1,24 @@
+import EmendServer
+import EmendStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct ServerTests {
+    @Test func healthAndHomePageAnswer() async throws {
+        // Given the application on an empty in-memory store
+        let app = Application(router: try await buildRouter(store: try Store.inMemory()))
+        // When the health check and the home page are asked for
+        try await app.test(.router) { client in
+            // Then both answer
+            try await client.execute(uri: "/health", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"ok","lastSeq":0}"#)
+            }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("0 records in 0 datasets"))
+            }
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import EmendCore
+import EmendStore
+import GRDB
+import Testing
+
+@Suite struct ImportTests {
+    @Test func importsRecordsAsVersionOneWithTheirReadModels() throws {
+        // Given an empty store
+        let store = try Given.store()
+        // When two records are imported
+        let summary = try Given.imported([Given.specimen(1), Given.specimen(2, ["locality": "Kew Gardens"])], into: store)
+        // Then each is a record at version 1, indexed for text and place, and the dataset counts them
+        #expect(summary.added == 2 && summary.rows == 2)
+        let id = Identifiers.recordID(dataset: "test", key: "occ-2")
+        #expect(try store.fields(of: id)?["locality"] == "Kew Gardens")
+        #expect(try store.count("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'kew'") == 1)
+        #expect(try store.count("SELECT count(*) FROM records_geo WHERE min_lat > 51 AND max_lat < 52") == 2)
+        #expect(try store.count("SELECT record_count FROM datasets WHERE id = 'test'") == 2)
+        #expect(try store.count("SELECT count(*) FROM records WHERE year = 1901 AND country = 'United Kingdom'") == 2)
+    }
+
+    @Test func reimportWritesOnlyWhatChangedAndReportsWhatIsMissing() throws {
+        // Given a dataset of three records
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1), Given.specimen(2), Given.specimen(3)], into: store)
+        let before = try store.lastSeq()
+        // When it is imported again with record 1 unchanged, record 2 changed, record 3 gone and record 4 new
+        let summary = try Given.imported(
+            [Given.specimen(1), Given.specimen(2, ["country": "Ireland", "year": "1902"]), Given.specimen(4)], into: store)
+        // Then there is one revision holding exactly the changed terms, one addition, and one missing record kept
+        #expect(summary.unchanged == 1 && summary.revised == 1 && summary.added == 1 && summary.missing == 1)
+        #expect(summary.missingExamples == [Identifiers.recordID(dataset: "test", key: "occ-3")])
+        #expect(try store.lastSeq() == before + 3)
+        var revision: RecordedEvent?
+        try store.forEachEvent(after: before) { if $0.event.type == EventType.recordRevised { revision = $0.event } }
+        #expect(revision?.streamVersion == 2)
+        #expect(revision?.data["changes"] == [
+            "country": ["from": "United Kingdom", "to": "Ireland"], "year": ["from": "1901", "to": "1902"],
+        ])
+        #expect(try store.fields(of: Identifiers.recordID(dataset: "test", key: "occ-2"))?["country"] == "Ireland")
+        #expect(try store.count("SELECT count(*) FROM records") == 4)
+        #expect(try store.count("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'ireland'") == 1)
+    }
+
+    @Test func aFatalProblemMidwayWritesNothing() throws {
+        // Given a store holding one import
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1)], into: store)
+        // When a second import fails after two rows
+        var reader = ArrayReader([Given.specimen(2), Given.specimen(3), Given.specimen(4)], failAfter: 2)
+        #expect(throws: ImportError(file: "test.csv", line: 4, reason: "broken on purpose")) {
+            try store.importRecords(from: &reader, source: Given.source())
+        }
+        // Then nothing of it is in the log or the read models
+        #expect(try store.lastSeq() == 2)
+        #expect(try store.count("SELECT count(*) FROM records") == 1)
+    }
+
+    @Test func rowsWithoutAnIDOrRepeatingOneAreSkippedAndCounted() throws {
+        let store = try Given.store()
+        var noKey = Given.specimen(9)
+        noKey.key = nil
+        let summary = try Given.imported([Given.specimen(1), noKey, Given.specimen(1, ["country": "France"])], into: store)
+        #expect(summary.added == 1)
+        #expect(summary.count(.missingID) == 1 && summary.count(.duplicateID) == 1)
+        #expect(summary.problemExamples.map(\.location) == ["test.csv line 10", "test.csv line 2"])
+        #expect(try store.fields(of: Identifiers.recordID(dataset: "test", key: "occ-1"))?["country"] == "United Kingdom")
+    }
+
+    @Test func extensionRowsTravelWithTheirRecord() throws {
+        let store = try Given.store()
+        var record = Given.specimen(1)
+        record.extensions = ["Multimedia": [["identifier": "https://example.org/1.jpg"]]]
+        try Given.imported([record], into: store)
+        record.extensions = ["Multimedia": [["identifier": "https://example.org/2.jpg"]]]
+        let summary = try Given.imported([record], into: store)
+        #expect(summary.revised == 1)
+        let stored = try store.read { db in try String.fetchOne(db, sql: "SELECT extensions FROM records") }
+        #expect(stored == #"{"Multimedia":[{"identifier":"https://example.org/2.jpg"}]}"#)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CommandLineTests {
+    @Test func importVerifyExportAndAnIndependentCheckOfTheChain() throws {
+        // Given a database with two real archives imported
+        let work = try Workspace()
+        for archive in ["seltmann-gryonoides-ucsb-dwca.zip", "gbif-download-10.15468-dl.npd2js-cpmr-dwca.zip"] {
+            let result = try CLI.run(["import", "--db", work.db, Workspace.fixture("dwca/real/\(archive)")])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("added:"))
+        }
+        // When it is verified and its log exported
+        let verify = try CLI.run(["verify", "--db", work.db])
+        let export = try CLI.run(["log", "export", "--db", work.db, "--out", work.path("log.ndjson")])
+        // Then verify passes, and a script with none of Emend's code recomputes every hash
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("1915 records match the log"))
+        #expect(export.status == 0)
+        let independent = try CLI.python([CLI.packageRoot.appendingPathComponent("scripts/verify_log.py").path, work.path("log.ndjson")])
+        #expect(independent.status == 0, "\(independent.stdout)")
+        #expect(independent.stdout.hasPrefix("OK: 1917 events"))
+    }
+
+    @Test func theIndependentCheckNamesATamperedEvent() throws {
+        let work = try Workspace()
+        try CLI.run(["import", "--db", work.db, Workspace.fixture("dwca/real/seltmann-gryonoides-ucsb-dwca.zip")])
+        try CLI.run(["log", "export", "--db", work.db, "--out", work.path("log.ndjson")])
+        var lines = try String(contentsOfFile: work.path("log.ndjson"), encoding: .utf8).split(separator: "\n").map(String.init)
+        lines[41] = lines[41].replacingOccurrences(of: #""occurrenceID":""#, with: #""occurrenceID":"x"#)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: work.path("log.ndjson"), atomically: true, encoding: .utf8)
+        let independent = try CLI.python([CLI.packageRoot.appendingPathComponent("scripts/verify_log.py").path, work.path("log.ndjson")])
+        #expect(independent.status == 1)
+        #expect(independent.stdout == "FAILED: seq 42: hash does not match the event\n")
+    }
+
+    @Test func verifyExitsNonZeroNamingTheAlteredSeq() throws {
+        let work = try Workspace()
+        try CLI.run(["import", "--db", work.db, Workspace.fixture("dwca/real/seltmann-gryonoides-ucsb-dwca.zip")])
+        let tamper = try CLI.python([
+            "-c",
+            """
+            import sqlite3; c = sqlite3.connect('\(work.db)'); c.execute('DROP TRIGGER events_append_only_update')
+            c.execute('UPDATE events SET data = replace(data, ?, ?) WHERE seq = 100', ('"occurrenceID":"', '"occurrenceID":"x')); c.commit()
+            """,
+        ])
+        #expect(tamper.status == 0, "\(tamper.stderr)")
+        let verify = try CLI.run(["verify", "--db", work.db])
+        #expect(verify.status != 0)
+        #expect(verify.stderr.contains("seq 100: hash mismatch"))
+    }
+
+    @Test func aFatalProblemNamesFileAndLineAndImportsNothing() throws {
+        // Given a CSV whose third line opens a quote that never closes
+        let work = try Workspace()
+        let csv = try work.write("bad.csv", "occurrenceID,scientificName\no1,Quercus robur\no2,\"Quercus\no3,Fagus\n")
+        // When it is imported
+        let result = try CLI.run(["import", "--db", work.db, csv])
+        // Then the import fails saying where and why, and the database holds nothing
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("bad.csv line 3: a quoted value is never closed; nothing was imported"))
+        #expect(try CLI.run(["verify", "--db", work.db]).stdout.contains("OK: 0 events"))
+    }
+
+    @Test func reimportReportsChangesAndMissingRecords() throws {
+        let work = try Workspace()
+        let first = try work.write("nhm.csv", "occurrenceID,scientificName,country\no1,Quercus robur,UK\no2,Fagus,UK\no3,Pinus,UK\n")
+        try CLI.run(["import", "--db", work.db, first])
+        let second = try work.write("nhm.csv", "occurrenceID,scientificName,country\no1,Quercus robur,UK\no2,Fagus sylvatica,UK\n")
+        let result = try CLI.run(["import", "--db", work.db, second])
+        #expect(result.stdout.contains("revised:    1"))
+        #expect(result.stdout.contains("unchanged:  1"))
+        #expect(result.stdout.contains("missing:    1"))
+        #expect(try CLI.run(["verify", "--db", work.db]).status == 0)
+    }
+
+    @Test func killedMidImportLeavesASoundDatabaseWithNoneOfIt() throws {
+        // Given a database with one import and a large CSV
+        let work = try Workspace()
+        try CLI.run(["import", "--db", work.db, try work.write("small.csv", "occurrenceID,country\na,UK\n")])
+        let big = work.path("big.csv")
+        let made = try CLI.python([
+            "-c",
+            """
+            with open('\(big)', 'w') as f:
+                f.write('occurrenceID,scientificName,locality,decimalLatitude,decimalLongitude\\n')
+                for i in range(200000): f.write(f'occ{i},Quercus robur {i},Somewhere {i % 977},51.{i % 1000},-0.{i % 1000}\\n')
+            """,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        // When an import of it is killed with SIGKILL once it has written to the database
+        let process = try CLI.start(["import", "--db", work.db, big])
+        let wal = work.db + "-wal"
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning,
+            ((try? FileManager.default.attributesOfItem(atPath: wal)[.size] as? Int) ?? 0) < 2_000_000
+        {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(process.isRunning, "the import finished before it could be killed")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Then the database opens, verifies, and holds only the first import
+        let verify = try CLI.run(["verify", "--db", work.db])
+        #expect(verify.status == 0, "\(verify.stderr)")
+        #expect(verify.stdout.contains("OK: 2 events chained, 1 records match the log"))
+    }
+
+    @Test func userAddPrintsATokenOnItsLastLine() throws {
+        let work = try Workspace()
+        let result = try CLI.run(["user", "add", "alice", "--db", work.db, "--role", "curator", "--scope", "NHMUK:BOT"])
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: "\n").last?.hasPrefix("emend_") == true)
+        let refused = try CLI.run(["user", "add", "bob", "--db", work.db, "--role", "king"])
+        #expect(refused.status != 0 && refused.stderr.contains("--role must be one of contributor, curator, admin, auditor"))
+    }
+
+    @Test func helpExplainsEachCommand() throws {
+        let help = try CLI.run(["help"])
+        for command in ["import", "serve", "user", "log", "replay", "verify", "bench"] {
+            #expect(help.stdout.contains("  \(command)"), "missing \(command)")
+        }
+        #expect(try CLI.run(["help", "import"]).stdout.contains("all or nothing"))
+    }
+}
