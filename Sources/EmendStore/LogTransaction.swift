@@ -25,9 +25,9 @@ public struct LogTransaction {
 
     /// The version a stream is at (0 when it has no events).
     public func version(of stream: String) throws -> Int64 {
-        try Int64.fetchOne(
-            db, sql: "SELECT stream_version FROM events WHERE stream = ? ORDER BY stream_version DESC LIMIT 1",
-            arguments: [stream]) ?? 0
+        let statement = try db.cachedStatement(
+            sql: "SELECT stream_version FROM events WHERE stream = ? ORDER BY stream_version DESC LIMIT 1")
+        return try Int64.fetchOne(statement, arguments: [stream]) ?? 0
     }
 
     /// Appends one event to its stream, which must be at `expectedVersion`, and projects it.

@@ -42,7 +42,8 @@ enum Projector {
 
     private static func projectRecord(_ event: RecordedEvent, db: Database) throws {
         let id = streamID(event.stream)
-        let existing = try RecordRow.fetch(id: id, db: db)
+        // A RecordImported event starts its stream (the append checked version 0), so there is nothing to fetch.
+        let existing = event.type == EventType.recordImported ? nil : try RecordRow.fetch(id: id, db: db)
         guard let state = RecordState.apply(event, to: existing?.state, id: id) else {
             throw StoreError.corrupt(seq: event.seq, reason: "\(event.type) for a record that does not exist")
         }
