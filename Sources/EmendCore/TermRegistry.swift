@@ -86,8 +86,9 @@ public struct TermRegistry: Sendable {
             iri = namespace + trimmed.dropFirst(prefix.count)
         }
         if let known = byIRI[iri] { return known }
-        let local = iri.contains("/") || iri.contains("#")
-            ? String(iri.split(whereSeparator: { $0 == "/" || $0 == "#" }).last ?? Substring(iri)) : iri
+        // Only an IRI is cut to its last segment: a plain column name such as "Genus/Species" stays whole.
+        let isIRI = ["http://", "https://", "urn:"].contains { iri.lowercased().hasPrefix($0) }
+        let local = isIRI ? String(iri.split(whereSeparator: { $0 == "/" || $0 == "#" || $0 == ":" }).last ?? Substring(iri)) : iri
         if currentByName[local] != nil { return .current(local) }
         if iri.hasPrefix("http://purl.org/dc/terms/") || iri.hasPrefix("http://purl.org/dc/elements/1.1/") {
             return .current(local)  // Dublin Core terms outside the Darwin Core list (title, format, creator…)

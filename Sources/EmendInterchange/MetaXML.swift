@@ -38,15 +38,17 @@ final class MetaXMLParser: NSObject, XMLParserDelegate {
     private var current: FileDescriptor?
     private var isCore = false
     private var text = ""
-    private var problem: String?
+    private var problem: (line: Int, reason: String)?
 
     static func parse(_ url: URL) throws(ImportError) -> ArchiveDescriptor {
         guard let data = try? Data(contentsOf: url) else { throw ImportError(file: "meta.xml", reason: "cannot read it") }
         let delegate = MetaXMLParser()
         let parser = XMLParser(data: data)
         parser.delegate = delegate
-        guard parser.parse(), delegate.problem == nil else {
-            let reason = delegate.problem ?? parser.parserError.map { "not well-formed XML (\($0.localizedDescription))" } ?? "not readable"
+        let parsed = parser.parse()
+        if let problem = delegate.problem { throw ImportError(file: "meta.xml", line: problem.line, reason: problem.reason) }
+        guard parsed else {
+            let reason = parser.parserError.map { "not well-formed XML (\($0.localizedDescription))" } ?? "not readable"
             throw ImportError(file: "meta.xml", line: parser.lineNumber, reason: reason)
         }
         guard let core = delegate.archive.core else {
@@ -71,12 +73,12 @@ final class MetaXMLParser: NSObject, XMLParserDelegate {
             current?.idIndex = attributes["index"].flatMap { Int($0) }
         case "field":
             guard let term = attributes["term"] else {
-                problem = "line \(parser.lineNumber): a <field> without a term"
+                problem = (parser.lineNumber, "a <field> without a term")
                 return
             }
             let index = attributes["index"].flatMap { Int($0) }
             if attributes["index"] != nil, index == nil {
-                problem = "line \(parser.lineNumber): field index \"\(attributes["index"]!)\" is not a number"
+                problem = (parser.lineNumber, "field index \"\(attributes["index"]!)\" is not a number")
             }
             current?.fields.append(.init(index: index, term: term, defaultValue: attributes["default"]))
         default:
@@ -110,7 +112,7 @@ final class MetaXMLParser: NSObject, XMLParserDelegate {
         let delimiter = unescape(attributes["fieldsTerminatedBy"] ?? ",")
         let quote = unescape(attributes["fieldsEnclosedBy"] ?? "\"")
         guard delimiter.utf8.count == 1, quote.utf8.count <= 1 else {
-            problem = "line \(line): only single-character delimiters and quotes are supported"
+            problem = (line, "only single-character delimiters and quotes are supported")
             return nil
         }
         let encodings: [String: String.Encoding] = [
@@ -119,7 +121,7 @@ final class MetaXMLParser: NSObject, XMLParserDelegate {
         ]
         let declared = attributes["encoding"] ?? "UTF-8"
         guard let encoding = encodings[declared.lowercased()] else {
-            problem = "line \(line): encoding \"\(declared)\" is not supported (UTF-8, ISO-8859-1 and Windows-1252 are)"
+            problem = (line, "encoding \"\(declared)\" is not supported (UTF-8, ISO-8859-1 and Windows-1252 are)")
             return nil
         }
         return TextFormat(
