@@ -20,6 +20,7 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Where the databases go.") var workdir = FileManager.default.temporaryDirectory.path
 
         func run() throws {
+            setvbuf(stdout, nil, _IOLBF, 0)  // each run's line shows as it finishes, also when written to a file
             var importTimes: [Double] = [], replayTimes: [Double] = [], verifyTimes: [Double] = []
             var rows = 0, events: Int64 = 0, bytes: UInt64 = 0
             for run in 1...runs {
