@@ -20,7 +20,6 @@ struct BenchCommand: ParsableCommand {
         @Option(help: "Where the databases go.") var workdir = FileManager.default.temporaryDirectory.path
 
         func run() throws {
-            setvbuf(stdout, nil, _IOLBF, 0)  // each run's line shows as it finishes, also when written to a file
             var importTimes: [Double] = [], replayTimes: [Double] = [], verifyTimes: [Double] = []
             var rows = 0, events: Int64 = 0, bytes: UInt64 = 0
             for run in 1...runs {
@@ -42,15 +41,20 @@ struct BenchCommand: ParsableCommand {
                 verifyTimes.append(Date().timeIntervalSince(start))
                 try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
                 bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
-                print(String(format: "run %d: import %.2f s, replay %.2f s, verify %.2f s", run, importTimes.last!, replayTimes.last!, verifyTimes.last!))
+                say(String(format: "run %d: import %.2f s, replay %.2f s, verify %.2f s", run, importTimes.last!, replayTimes.last!, verifyTimes.last!))
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
-            print(String(format: "import: %d rows, median %.2f s = %.0f records/s", rows, median(importTimes), Double(rows) / median(importTimes)))
-            print(String(format: "replay: %d events, median %.2f s = %.0f events/s", events, median(replayTimes), Double(events) / median(replayTimes)))
-            print(String(format: "verify: median %.2f s = %.0f events/s", median(verifyTimes), Double(events) / median(verifyTimes)))
-            print(String(format: "database: %.0f MB (%.0f MB per million records)", Double(bytes) / 1e6, Double(bytes) / 1e6 / Double(rows) * 1e6))
-            print("peak RSS: \(peakRSS())")
+            say(String(format: "import: %d rows, median %.2f s = %.0f records/s", rows, median(importTimes), Double(rows) / median(importTimes)))
+            say(String(format: "replay: %d events, median %.2f s = %.0f events/s", events, median(replayTimes), Double(events) / median(replayTimes)))
+            say(String(format: "verify: median %.2f s = %.0f events/s", median(verifyTimes), Double(events) / median(verifyTimes)))
+            say(String(format: "database: %.0f MB (%.0f MB per million records)", Double(bytes) / 1e6, Double(bytes) / 1e6 / Double(rows) * 1e6))
+            say("peak RSS: \(peakRSS())")
+        }
+
+        /// Unbuffered, so each run's line shows as it finishes even when written to a file.
+        private func say(_ line: String) {
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
         }
 
         private func peakRSS() -> String {
