@@ -15,7 +15,7 @@ enum Fixtures {
 
     static let dwca = packageRoot.appendingPathComponent("Tests/Fixtures/dwca")
 
-    /// A real museum archive copied from ../shared/data/dwca/real (see Tests/Fixtures/SOURCES.md).
+    /// A real museum archive copied from the shared data folder (data/dwca/real) (see Tests/Fixtures/SOURCES.md).
     static func real(_ name: String) -> String {
         dwca.appendingPathComponent("real").appendingPathComponent(name).path
     }
