@@ -20,7 +20,7 @@ enum Fixtures {
         dwca.appendingPathComponent("real").appendingPathComponent(name).path
     }
 
-    /// An odd or broken archive copied from ../shared/data/dwca/edge-cases (see Tests/Fixtures/SOURCES.md).
+    /// An odd or broken archive copied from the shared data folder (data/dwca/edge-cases) (see Tests/Fixtures/SOURCES.md).
     static func edgeCase(_ name: String) -> String {
         dwca.appendingPathComponent("edge-cases").appendingPathComponent(name).path
     }
