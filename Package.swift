@@ -33,7 +33,7 @@ let package = Package(
             name: "EmendInterchange",
             dependencies: ["EmendCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .target(name: "EmendWeb", path: "Web", resources: [.copy("Templates"), .copy("Public")]),
+        .target(name: "EmendWeb", path: "Web", resources: [.copy("Templates")]),
         .target(name: "EmendModeration", path: "Moderation", resources: [.copy("Templates")]),
         .target(
             name: "EmendServer",

@@ -1,7 +1,6 @@
 import Foundation
 
-/// The public site's templates and static files, wherever the binary runs.
+/// The public site's templates, wherever the binary runs.
 public enum WebResources {
     public static let templates = Bundle.module.url(forResource: "Templates", withExtension: nil)!
-    public static let publicFiles = Bundle.module.url(forResource: "Public", withExtension: nil)!
 }

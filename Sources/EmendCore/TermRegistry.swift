@@ -74,10 +74,6 @@ public struct TermRegistry: Sendable {
         currentByName[name]
     }
 
-    public func isCurrent(_ name: String) -> Bool {
-        currentByName[name] != nil
-    }
-
     /// Understands a column name from a header row or a meta.xml `term` attribute.
     public func resolve(_ header: String) -> Resolution {
         let trimmed = header.trimmingCharacters(in: .whitespaces)

@@ -21,6 +21,8 @@ public final class DarwinCoreSource: SourceRecordReader {
     private var core: DelimitedReader
     private let coreColumns: [Column]
     private let coreWidth: Int?
+    /// The highest column index meta.xml names for the core: a row must reach it.
+    private let coreHighestIndex: Int
     private var pendingExtensions: [String: [String: [[String: String]]]] = [:]  // rowType -> coreid -> rows
     private var reportedOrphans = false
 
@@ -109,6 +111,7 @@ public final class DarwinCoreSource: SourceRecordReader {
         self.core = core
         self.coreWidth = width
         self.coreColumns = columns(descriptor.core)
+        self.coreHighestIndex = (coreColumns.compactMap(\.index) + [descriptor.core.idIndex ?? 0]).max() ?? 0
         for file in descriptor.extensions {
             let extensionColumns = columns(file)
             guard let idIndex = file.idIndex else {
@@ -134,13 +137,12 @@ public final class DarwinCoreSource: SourceRecordReader {
     public func next(problems: inout [RowProblem]) throws(ImportError) -> SourceRecord? {
         while let row = try core.nextRow() {
             let location = "\(core.fileName) line \(row.line)"
-            let needed = (coreColumns.compactMap(\.index) + [descriptor.core.idIndex ?? 0]).max() ?? 0
             if let coreWidth, row.cells.count != coreWidth {
                 problems.append(RowProblem(kind: .malformedRow, location: location, detail: "\(row.cells.count) cells where the header has \(coreWidth)"))
                 continue
             }
-            guard row.cells.count > needed else {
-                problems.append(RowProblem(kind: .malformedRow, location: location, detail: "\(row.cells.count) cells; meta.xml names column \(needed)"))
+            guard row.cells.count > coreHighestIndex else {
+                problems.append(RowProblem(kind: .malformedRow, location: location, detail: "\(row.cells.count) cells; meta.xml names column \(coreHighestIndex)"))
                 continue
             }
             let fields = Self.fields(row.cells, coreColumns)

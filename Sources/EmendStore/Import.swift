@@ -52,17 +52,14 @@ extension Store {
         from reader: inout some SourceRecordReader, source: ImportSource, actor: String = "system",
         progress: (ImportSummary) -> Void = { _ in }
     ) throws -> ImportSummary {
-        try writer.write { db in
-            try db.execute(sql: "PRAGMA cache_size = -262144")
-            defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
+        try bulkWrite { db in
             var log = try LogTransaction(db: db, now: clock())
             var summary = ImportSummary()
             var problems: [RowProblem] = []
             var seen = Set<String>()
             let firstSeq = log.lastSeq + 1
             while true {
-                let next: SourceRecord?
-                do { next = try reader.next(problems: &problems) } catch { throw error }
+                let next = try reader.next(problems: &problems)
                 for problem in problems { summary.note(problem) }
                 problems.removeAll(keepingCapacity: true)
                 guard let record = next else { break }

@@ -75,9 +75,10 @@ struct RecordRow {
 
     /// The stored columns, by name, as this row would write them.
     var databaseValues: [(String, DatabaseValue)] {
-        let names = Self.columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        return Array(zip(names, values.map { $0?.databaseValue ?? .null }))
+        Array(zip(Self.columnNames, values.map { $0?.databaseValue ?? .null }))
     }
+
+    private static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     private static let columns = """
         id, dataset_id, version, seq, fields, extensions, institution_code, collection_code, catalog_number,

@@ -82,7 +82,4 @@ enum Schema {
         }
         return migrator
     }
-
-    /// The tables `replay` rebuilds from the log and `verify` checks against it.
-    static let readModelTables = ["datasets", "records", "records_fts", "records_geo", "users"]
 }

@@ -38,6 +38,15 @@ public final class Store: Sendable {
         }
     }
 
+    /// A write that touches much of the database (import, replay): one transaction with a larger page cache.
+    func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.write { db in
+            try db.execute(sql: "PRAGMA cache_size = -262144")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
+            return try body(db)
+        }
+    }
+
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.read(body)
     }

@@ -38,14 +38,20 @@ struct FolderArchiveTests {
 
         """
 
+    /// A folder archive with `metaXML`, the three-occurrence `core` and the given multimedia file.
+    static func archive(multimedia: String) throws -> ScratchFolder {
+        let folder = try ScratchFolder()
+        try folder.write("meta.xml", metaXML)
+        try folder.write("occurrence.txt", core)
+        try folder.write("multimedia.txt", multimedia)
+        return folder
+    }
+
     @Test("extension rows attach to their own record; one whose core id is not in the core is one orphan")
     func orphanedExtensionRow() throws {
         // Given a folder archive: three occurrences; four multimedia rows, two for occ-1, one for occ-3 and one for
         // occ-404, which the core does not have
-        let folder = try ScratchFolder()
-        try folder.write("meta.xml", Self.metaXML)
-        try folder.write("occurrence.txt", Self.core)
-        try folder.write("multimedia.txt", """
+        let folder = try Self.archive(multimedia: """
             coreid\tidentifier\tformat
             occ-1\thttps://example.org/1a.jpg\timage/jpeg
             occ-404\thttps://example.org/lost.jpg\timage/jpeg
@@ -110,10 +116,7 @@ struct FolderArchiveTests {
     @Test("an extension row with the wrong number of cells is reported as malformed, not attached")
     func malformedExtensionRow() throws {
         // Given a multimedia extension whose header has three columns and whose second row has two cells
-        let folder = try ScratchFolder()
-        try folder.write("meta.xml", Self.metaXML)
-        try folder.write("occurrence.txt", Self.core)
-        try folder.write("multimedia.txt", """
+        let folder = try Self.archive(multimedia: """
             coreid\tidentifier\tformat
             occ-1\thttps://example.org/1a.jpg\timage/jpeg
             occ-2\thttps://example.org/2.jpg

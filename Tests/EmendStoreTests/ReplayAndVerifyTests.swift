@@ -79,4 +79,23 @@ import Testing
             return reason.contains("records.fields")
         }
     }
+
+    @Test func verifyFindsARecordMissingFromTheReadModel() throws {
+        // Given a populated store whose records table lost a row behind the log's back
+        let store = try populated()
+        try store.writer.write { db in try db.execute(sql: "DELETE FROM records WHERE rowid = 5") }
+        // When it is verified
+        // Then verify says the log creates more records than the read model holds
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "the log creates 20 records; the read model has 19")) {
+            try store.verify()
+        }
+    }
+
+    @Test func verifyFindsADatasetThatDiffersFromTheLog() throws {
+        let store = try populated()
+        try store.writer.write { db in try db.execute(sql: "UPDATE datasets SET title = 'Other'") }
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "the datasets read model differs from a replay of the log")) {
+            try store.verify()
+        }
+    }
 }
