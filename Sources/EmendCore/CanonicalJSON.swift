@@ -13,6 +13,13 @@ public enum CanonicalJSON {
         String(decoding: encode(value), as: UTF8.self)
     }
 
+    public static func string(_ fields: [String: String]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(fields, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .string(let text): writeString(text, into: &out)
@@ -28,26 +35,46 @@ public enum CanonicalJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in sortedKeys(members.keys).enumerated() {
+            for (index, member) in members.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(key, into: &out)
+                writeString(member.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &out)
+                write(member.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
+    /// A map of strings (record fields) as a canonical JSON object, without building a `JSONValue` first.
+    public static func write(_ fields: [String: String], into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "{"))
+        for (index, field) in fields.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            writeString(field.key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            writeString(field.value, into: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+    }
+
     /// Python sorts keys by code point; for UTF-8 that is the order of the bytes.
-    public static func sortedKeys(_ keys: some Sequence<String>) -> [String] {
-        let keys = Array(keys)
-        // For ASCII keys String's own order is code-point order, and much faster than comparing UTF-8 views.
-        if keys.allSatisfy({ $0.utf8.allSatisfy { $0 < 0x80 } }) { return keys.sorted() }
-        return keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     public static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            // Most values need no escaping: copy them whole.
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])

@@ -33,16 +33,22 @@ public struct LogTransaction {
     /// Appends one event to its stream, which must be at `expectedVersion`, and projects it.
     @discardableResult
     public mutating func append(_ event: NewEvent, expectedVersion: Int64) throws -> RecordedEvent {
-        let actual = try version(of: event.stream)
-        guard actual == expectedVersion else {
-            throw StoreError.conflict(stream: event.stream, expected: expectedVersion, actual: actual)
+        // A new stream needs no look-up: UNIQUE (stream, stream_version) refuses a second version 1.
+        if expectedVersion > 0 {
+            let actual = try version(of: event.stream)
+            guard actual == expectedVersion else {
+                throw StoreError.conflict(stream: event.stream, expected: expectedVersion, actual: actual)
+            }
         }
         let recorded = RecordedEvent(
             seq: lastSeq + 1, id: UUID().uuidString.lowercased(), stream: event.stream,
             streamVersion: expectedVersion + 1, type: event.type, recordedAt: now, actor: event.actor,
             data: event.data)
-        let data = CanonicalJSON.encode(event.data)
-        try insert(recorded, canonicalData: data)
+        do {
+            try insert(recorded, canonicalData: CanonicalJSON.encode(event.data))
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+            throw StoreError.conflict(stream: event.stream, expected: expectedVersion, actual: try version(of: event.stream))
+        }
         try Projector.apply(recorded, db: db)
         return recorded
     }

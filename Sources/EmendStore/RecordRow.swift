@@ -65,7 +65,7 @@ struct RecordRow {
         let fields = state.fields
         func value(_ term: String) -> String? { fields[term].flatMap { $0.isEmpty ? nil : $0 } }
         return [
-            state.id, state.dataset, state.version, seq, CanonicalJSON.string(JSONValue(fields)),
+            state.id, state.dataset, state.version, seq, CanonicalJSON.string(fields),
             state.extensions.isEmpty ? nil : CanonicalJSON.string(RecordState.json(state.extensions)),
             value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
             value("family"), value("country"), value("countryCode"), year, coordinates?.latitude,
