@@ -58,6 +58,9 @@ extension Store {
             var problems: [RowProblem] = []
             var seen = Set<String>()
             let firstSeq = log.lastSeq + 1
+            // A dataset with no records yet has nothing to compare each row against.
+            let datasetIsNew = try Bool.fetchOne(
+                db, sql: "SELECT NOT EXISTS (SELECT 1 FROM records WHERE dataset_id = ?)", arguments: [source.datasetID]) == true
             while true {
                 let next = try reader.next(problems: &problems)
                 for problem in problems { summary.note(problem) }
@@ -73,7 +76,9 @@ extension Store {
                     summary.note(RowProblem(kind: .duplicateID, location: record.location, detail: "\(key) appeared earlier; this row is skipped"))
                     continue
                 }
-                try importOne(record, id: id, source: source, actor: actor, log: &log, summary: &summary)
+                try importOne(
+                    record, id: id, existing: datasetIsNew ? nil : try RecordRow.fetch(id: id, db: db), source: source,
+                    actor: actor, log: &log, summary: &summary)
                 if summary.rows % 10_000 == 0 { progress(summary) }
             }
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
@@ -98,11 +103,11 @@ extension Store {
     }
 
     private func importOne(
-        _ record: SourceRecord, id: String, source: ImportSource, actor: String, log: inout LogTransaction,
-        summary: inout ImportSummary
+        _ record: SourceRecord, id: String, existing: RecordRow?, source: ImportSource, actor: String,
+        log: inout LogTransaction, summary: inout ImportSummary
     ) throws {
         let stream = RecordState.stream(id)
-        guard let existing = try RecordRow.fetch(id: id, db: log.db) else {
+        guard let existing else {
             var data: [String: JSONValue] = ["dataset": .string(source.datasetID), "fields": JSONValue(record.fields)]
             if !record.extensions.isEmpty { data["extensions"] = RecordState.json(record.extensions) }
             try log.append(NewEvent(stream: stream, type: EventType.recordImported, actor: actor, data: .object(data)), expectedVersion: 0)

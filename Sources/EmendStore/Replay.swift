@@ -7,8 +7,7 @@ extension Store {
     /// in one transaction. Returns the number of events replayed.
     @discardableResult
     public func replay(until: Int64? = nil, progress: (Int64) -> Void = { _ in }) throws -> Int64 {
-        try bulkWrite { db in
-            try Self.clearReadModels(db)
+        try bulkWrite(clearingReadModels: true) { db in
             var count: Int64 = 0
             let cursor = try Row.fetchCursor(
                 db,
@@ -30,11 +29,10 @@ extension Store {
     public func replay(
         from lines: some Sequence<(lineNumber: Int, text: String)>, progress: (Int64) -> Void = { _ in }
     ) throws -> Int64 {
-        try bulkWrite { db in
+        try bulkWrite(clearingReadModels: true) { db in
             guard try Int64.fetchOne(db, sql: "SELECT count(*) FROM events") == 0 else {
                 throw StoreError.invalid("replay --from needs an empty database; this one already has a log")
             }
-            try Self.clearReadModels(db)
             var log = try LogTransaction(db: db, now: Timestamp(milliseconds: 0))
             var count: Int64 = 0
             for (lineNumber, text) in lines where !text.isEmpty {

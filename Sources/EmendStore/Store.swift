@@ -39,12 +39,27 @@ public final class Store: Sendable {
     }
 
     /// A write that touches much of the database (import, replay): one transaction with a larger page cache.
-    func bulkWrite<T>(_ body: (Database) throws -> T) throws -> T {
+    /// When the records table is empty at the start, its secondary indexes are dropped and built again at the
+    /// end, in the same transaction: sorting once is far cheaper than a million random index inserts.
+    func bulkWrite<T>(clearingReadModels: Bool = false, _ body: (Database) throws -> T) throws -> T {
         try writer.write { db in
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
-            return try body(db)
+            if clearingReadModels { try Self.clearReadModels(db) }
+            let deferred = try Self.dropRecordIndexesIfEmpty(db)
+            let result = try body(db)
+            for index in deferred { try db.execute(sql: index) }
+            return result
         }
+    }
+
+    /// Drops the secondary indexes of an empty records table; returns the SQL that makes them again.
+    private static func dropRecordIndexesIfEmpty(_ db: Database) throws -> [String] {
+        guard try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM records)") == true else { return [] }
+        let indexes = try Row.fetchAll(
+            db, sql: "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' AND sql IS NOT NULL")
+        for index in indexes { try db.execute(sql: "DROP INDEX \(index["name"] as String)") }
+        return indexes.map { $0["sql"] }
     }
 
     public func read<T>(_ body: (Database) throws -> T) throws -> T {

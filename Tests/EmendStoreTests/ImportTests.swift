@@ -78,4 +78,24 @@ import Testing
         let stored = try store.read { db in try String.fetchOne(db, sql: "SELECT extensions FROM records") }
         #expect(stored == #"{"Multimedia":[{"identifier":"https://example.org/2.jpg"}]}"#)
     }
+
+    @Test func aFirstImportAndAReplayLeaveEveryRecordIndexInPlace() throws {
+        // Given the record indexes of a fresh store
+        let store = try Given.store()
+        let indexes = "SELECT group_concat(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'records' ORDER BY name)"
+        let before = try store.read { db in try String.fetchOne(db, sql: indexes) }
+        // When a first import (which builds them after loading) and a replay have run
+        try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
+        let afterImport = try store.read { db in try String.fetchOne(db, sql: indexes) }
+        try store.replay()
+        let afterReplay = try store.read { db in try String.fetchOne(db, sql: indexes) }
+        // Then the same indexes are there, and searches use them
+        #expect(before?.contains("records_country") == true)
+        #expect(afterImport == before && afterReplay == before)
+        let plan = try store.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT id FROM records WHERE country = 'France'").map { $0["detail"] as String }
+        }
+        #expect(plan.joined().contains("records_country"))
+    }
 }
+
