@@ -20,11 +20,29 @@ public final class DarwinCoreSource: SourceRecordReader {
     private let temporary: URL?
     private var core: DelimitedReader
     private let coreColumns: [Column]
-    private let coreWidth: Int?
-    /// The highest column index meta.xml names for the core: a row must reach it.
-    private let coreHighestIndex: Int
-    private var pendingExtensions: [String: [String: [[String: String]]]] = [:]  // rowType -> coreid -> rows
+    private let coreShape: RowShape
+    /// Extension rows waiting for their core row: row type -> core id -> rows.
+    private var pendingExtensions: [String: [String: [(location: String, fields: [String: String])]]] = [:]
+    /// Problems found while reading the extensions, handed out with the first record.
+    private var extensionProblems: [RowProblem] = []
     private var reportedOrphans = false
+
+    /// What a well-formed row of a file looks like: as wide as its header (when it has one), and reaching the
+    /// highest column meta.xml names.
+    private struct RowShape {
+        var width: Int?
+        var highestIndex: Int
+
+        func problem(_ cells: [String], at location: String) -> RowProblem? {
+            if let width, cells.count != width {
+                return RowProblem(kind: .malformedRow, location: location, detail: "\(cells.count) cells where the header has \(width)")
+            }
+            guard cells.count > highestIndex else {
+                return RowProblem(kind: .malformedRow, location: location, detail: "\(cells.count) cells; meta.xml names column \(highestIndex)")
+            }
+            return nil
+        }
+    }
 
     private struct Column {
         var index: Int?
@@ -103,28 +121,30 @@ public final class DarwinCoreSource: SourceRecordReader {
                 return Column(index: field.index, term: resolution.term, defaultValue: field.defaultValue)
             }
         }
-        var core = try Self.reader(root, descriptor.core)
-        var width: Int?
-        for _ in 0..<descriptor.core.format.headerLines {
-            width = try core.nextRow()?.cells.count
+        /// Opens a file past its header lines, with the shape its rows must have.
+        func open(_ file: FileDescriptor, columns: [Column]) throws(ImportError) -> (DelimitedReader, RowShape) {
+            var reader = try Self.reader(root, file)
+            var width: Int?
+            for _ in 0..<file.format.headerLines { width = try reader.nextRow()?.cells.count }
+            return (reader, RowShape(width: width, highestIndex: (columns.compactMap(\.index) + [file.idIndex ?? 0]).max() ?? 0))
         }
-        self.core = core
-        self.coreWidth = width
         self.coreColumns = columns(descriptor.core)
-        self.coreHighestIndex = (coreColumns.compactMap(\.index) + [descriptor.core.idIndex ?? 0]).max() ?? 0
+        (self.core, self.coreShape) = try open(descriptor.core, columns: coreColumns)
         for file in descriptor.extensions {
             let extensionColumns = columns(file)
             guard let idIndex = file.idIndex else {
                 throw ImportError(file: file.location, reason: "meta.xml gives this extension no <coreid>")
             }
-            var reader = try Self.reader(root, file)
-            for _ in 0..<file.format.headerLines { _ = try reader.nextRow() }
-            var rows: [String: [[String: String]]] = [:]
+            var (reader, shape) = try open(file, columns: extensionColumns)
             while let row = try reader.nextRow() {
-                guard idIndex < row.cells.count else { continue }
-                rows[row.cells[idIndex], default: []].append(Self.fields(row.cells, extensionColumns))
+                let location = "\(file.location) line \(row.line)"
+                if let problem = shape.problem(row.cells, at: location) {
+                    extensionProblems.append(problem)
+                    continue
+                }
+                pendingExtensions[file.rowTypeName, default: [:]][row.cells[idIndex], default: []]
+                    .append((location, Self.fields(row.cells, extensionColumns)))
             }
-            pendingExtensions[file.rowTypeName, default: [:]].merge(rows) { $0 + $1 }
         }
         self.unknownTerms = unknown
         self.replacedTerms = replaced
@@ -135,14 +155,12 @@ public final class DarwinCoreSource: SourceRecordReader {
     }
 
     public func next(problems: inout [RowProblem]) throws(ImportError) -> SourceRecord? {
+        problems.append(contentsOf: extensionProblems)
+        extensionProblems.removeAll()
         while let row = try core.nextRow() {
             let location = "\(core.fileName) line \(row.line)"
-            if let coreWidth, row.cells.count != coreWidth {
-                problems.append(RowProblem(kind: .malformedRow, location: location, detail: "\(row.cells.count) cells where the header has \(coreWidth)"))
-                continue
-            }
-            guard row.cells.count > coreHighestIndex else {
-                problems.append(RowProblem(kind: .malformedRow, location: location, detail: "\(row.cells.count) cells; meta.xml names column \(coreHighestIndex)"))
+            if let problem = coreShape.problem(row.cells, at: location) {
+                problems.append(problem)
                 continue
             }
             let fields = Self.fields(row.cells, coreColumns)
@@ -150,20 +168,19 @@ public final class DarwinCoreSource: SourceRecordReader {
             var extensions: ExtensionRows = [:]
             if let coreID, !coreID.isEmpty {
                 for rowType in pendingExtensions.keys {
-                    if let rows = pendingExtensions[rowType]!.removeValue(forKey: coreID) { extensions[rowType] = rows }
+                    if let rows = pendingExtensions[rowType]!.removeValue(forKey: coreID) { extensions[rowType] = rows.map(\.fields) }
                 }
             }
             return SourceRecord(location: location, key: SourceRecord.key(fields: fields, coreID: coreID), fields: fields, extensions: extensions)
         }
         if !reportedOrphans {
             reportedOrphans = true
-            for (rowType, byID) in pendingExtensions.sorted(by: { $0.key < $1.key }) {
-                for (coreID, rows) in byID.sorted(by: { $0.key < $1.key }) {
-                    for _ in rows {
-                        problems.append(RowProblem(kind: .orphanedExtensionRow, location: rowType, detail: "core id \"\(coreID)\" is not in the core file"))
-                    }
+            let orphans = pendingExtensions.values.flatMap { byID in
+                byID.flatMap { coreID, rows in
+                    rows.map { RowProblem(kind: .orphanedExtensionRow, location: $0.location, detail: "core id \"\(coreID)\" is not in the core file") }
                 }
             }
+            problems.append(contentsOf: orphans.sorted { $0.location.localizedStandardCompare($1.location) == .orderedAscending })
         }
         return nil
     }

@@ -75,12 +75,13 @@ public struct DelimitedReader {
         var cell: [UInt8] = []
         var quoted = false
         var cellStart = true
+        var cellLine = startLine  // where the current cell began: a multi-line value moves it on
         while true {
             if position >= buffer.count, !fill() {
                 if quoted {
-                    throw ImportError(file: fileName, line: startLine, reason: "a quoted value is never closed")
+                    throw ImportError(file: fileName, line: cellLine, reason: "a quoted value is never closed")
                 }
-                cells.append(try decode(cell, line: startLine))
+                cells.append(try decode(cell, line: cellLine))
                 return (startLine, cells)
             }
             let byte = buffer[position]
@@ -103,9 +104,10 @@ public struct DelimitedReader {
             switch byte {
             case format.delimiter:
                 position += 1
-                cells.append(try decode(cell, line: startLine))
+                cells.append(try decode(cell, line: cellLine))
                 cell.removeAll(keepingCapacity: true)
                 cellStart = true
+                cellLine = line
                 continue
             case 0x0A, 0x0D:
                 position += 1
@@ -113,8 +115,8 @@ public struct DelimitedReader {
                     if position >= buffer.count { _ = fill() }
                     if position < buffer.count, buffer[position] == 0x0A { position += 1 }
                 }
+                cells.append(try decode(cell, line: cellLine))
                 line += 1
-                cells.append(try decode(cell, line: startLine))
                 return (startLine, cells)
             case format.quote where cellStart:
                 position += 1

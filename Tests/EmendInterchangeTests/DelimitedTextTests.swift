@@ -70,9 +70,7 @@ struct DelimitedTextTests {
         // Then the error names the file, and the line where the unclosed quote opened
         #expect(error?.file == "broken.csv")
         #expect(error?.reason == "a quoted value is never closed")
-        withKnownIssue("DelimitedReader reports the line the row starts on, not the line the quote opened on") {
-            #expect(error?.line == 3)
-        }
+        #expect(error?.line == 3)
     }
 
     @Test("invalid UTF-8 is fatal, naming the file and the line")
