@@ -12,13 +12,15 @@ public struct JSONParser {
     }
 
     public static func parse(_ bytes: [UInt8]) throws(Failure) -> JSONValue {
-        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in
-            var parser = JSONParser(bytes: buffer)
-            let value = try parser.value(depth: 0)
-            parser.skipWhitespace()
-            guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
-            return value
-        }
+        try bytes.withUnsafeBufferPointer { buffer throws(Failure) in try parse(buffer) }
+    }
+
+    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> JSONValue {
+        var parser = JSONParser(bytes: buffer)
+        let value = try parser.value(depth: 0)
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
+        return value
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>

@@ -35,14 +35,19 @@ extension Store {
         }
     }
 
-    static func event(_ row: Row) throws -> RecordedEvent {
-        let seq: Int64 = row["seq"]
+    /// An event from a row of `events`; `seq` and `id` may come under other names when joined with a read model.
+    static func event(_ row: Row, seq seqColumn: String = "seq", id idColumn: String = "id") throws -> RecordedEvent {
+        let seq: Int64 = row[seqColumn]
         let data: JSONValue
-        do { data = try JSONParser.parse(row["data"] as String) } catch {
+        do {
+            data = try row.withUnsafeData(named: "data") { text in
+                try (text ?? Data()).withUnsafeBytes { bytes in try JSONParser.parse(bytes.bindMemory(to: UInt8.self)) }
+            }
+        } catch {
             throw StoreError.corrupt(seq: seq, reason: "data is not valid JSON (\(error))")
         }
         return RecordedEvent(
-            seq: seq, id: row["id"], stream: row["stream"], streamVersion: row["stream_version"], type: row["type"],
+            seq: seq, id: row[idColumn], stream: row["stream"], streamVersion: row["stream_version"], type: row["type"],
             recordedAt: Timestamp(milliseconds: row["recorded_at"]), actor: row["actor"], data: data)
     }
 }

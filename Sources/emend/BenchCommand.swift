@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
                 start = Date()
                 _ = try store.verify()
                 verifyTimes.append(Date().timeIntervalSince(start))
-                try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
+                _ = try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
                 bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
                 say(String(format: "run %d: import %.2f s, replay %.2f s, verify %.2f s", run, importTimes.last!, replayTimes.last!, verifyTimes.last!))
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

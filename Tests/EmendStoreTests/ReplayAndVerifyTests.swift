@@ -98,4 +98,21 @@ import Testing
             try store.verify()
         }
     }
+
+    @Test func verifyChecksTheLastRecordRowToo() throws {
+        // Given a populated store whose last record row (the end of the last slice verify reads) is altered
+        let store = try populated()
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE records SET year = 1066 WHERE rowid = (SELECT max(rowid) FROM records)")
+        }
+        // When it is verified
+        // Then the difference is found
+        #expect {
+            try store.verify()
+        } throws: { error in
+            guard case StoreError.corrupt(_, let reason) = error else { return false }
+            return reason.contains("records.year")
+        }
+    }
 }
+
