@@ -49,7 +49,8 @@ let package = Package(
                 "EmendServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            resources: [.copy("Demo")]
         ),
         .testTarget(name: "EmendCoreTests", dependencies: ["EmendCore"]),
         .testTarget(name: "EmendStoreTests", dependencies: ["EmendStore", "EmendInterchange"]),

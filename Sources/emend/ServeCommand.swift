@@ -1,18 +1,53 @@
 import ArgumentParser
+import EmendCore
+import EmendInterchange
 import EmendServer
 import EmendStore
+import Foundation
 import Hummingbird
 
 struct ServeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the web site and the API.")
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run the web site and the API.",
+        discussion: """
+            --demo starts on a new temporary database holding two real museum archives that ship with Emend \
+            (UCSB Gryonoides wasps, CC0; the CPMR Ghana herbarium GBIF download, CC BY 4.0) and a demo \
+            contributor and curator, whose API tokens it prints.
+            """)
 
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
+    @Flag(help: "Start on a new demo database instead of --db.") var demo = false
 
     func run() async throws {
-        let store = try database.open()
+        let store = demo ? try Self.demoStore() : try database.open()
+        print("Emend on http://\(host):\(port)/")
         let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: host, port: port))
         try await app.runService()
+    }
+
+    /// A fresh database in the temporary folder with the bundled archives imported and two demo users.
+    static func demoStore() throws -> Store {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-demo-\(UUID().uuidString).sqlite").path
+        let store = try Store(path: path)
+        let archives = try FileManager.default.contentsOfDirectory(
+            at: Bundle.module.url(forResource: "Demo", withExtension: nil)!, includingPropertiesForKeys: nil)
+        for archive in archives.sorted(by: { $0.path < $1.path }) {
+            var source = try DarwinCoreSource.open(path: archive.path)
+            let name = archive.deletingPathExtension().lastPathComponent
+            let summary = try store.importRecords(
+                from: &source,
+                source: ImportSource(
+                    datasetID: Identifiers.slug(name), title: source.title ?? name, source: source.sourceName,
+                    unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms))
+            print("Demo: imported \(summary.added) records from \(source.sourceName)")
+        }
+        for (name, role) in [("demo-contributor", Role.contributor), ("demo-curator", Role.curator)] {
+            let (_, token) = try store.addUser(name: name, role: role, scopes: role == .curator ? ["CNCI"] : [])
+            print("Demo: \(role.rawValue) \(name), API token \(token)")
+        }
+        print("Demo database: \(path)")
+        return store
     }
 }
