@@ -81,16 +81,15 @@ extension Store {
                     actor: actor, log: &log, summary: &summary)
                 if summary.rows % 10_000 == 0 { progress(summary) }
             }
-            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS import_seen (id TEXT PRIMARY KEY) WITHOUT ROWID")
-            try db.execute(sql: "DELETE FROM import_seen")
-            let remember = try db.makeStatement(sql: "INSERT INTO import_seen (id) VALUES (?)")
-            for id in seen { try remember.execute(arguments: [id]) }
-            let missing = try String.fetchAll(
-                db, sql: "SELECT id FROM records WHERE dataset_id = ? AND id NOT IN import_seen ORDER BY id",
-                arguments: [source.datasetID])
-            try db.execute(sql: "DROP TABLE import_seen")
-            summary.missing = missing.count
-            summary.missingExamples = Array(missing.prefix(ImportSummary.examplesKept))
+            if !datasetIsNew {
+                let ids = try String.fetchCursor(
+                    db, sql: "SELECT id FROM records WHERE dataset_id = ? ORDER BY id", arguments: [source.datasetID])
+                while let id = try ids.next() {
+                    guard !seen.contains(id) else { continue }
+                    summary.missing += 1
+                    if summary.missingExamples.count < ImportSummary.examplesKept { summary.missingExamples.append(id) }
+                }
+            }
             let event = NewEvent(
                 stream: "dataset/\(source.datasetID)", type: EventType.datasetImported, actor: actor,
                 data: Self.eventData(source: source, summary: summary))
