@@ -34,25 +34,24 @@ public enum CanonicalJSON {
             }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out.append(UInt8(ascii: "{"))
-            for (index, member) in members.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                writeString(member.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(member.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            writeObject(members, into: &out) { write($0, into: &$1) }
         }
     }
 
     /// A map of strings (record fields) as a canonical JSON object, without building a `JSONValue` first.
     public static func write(_ fields: [String: String], into out: inout [UInt8]) {
+        writeObject(fields, into: &out) { writeString($0, into: &$1) }
+    }
+
+    private static func writeObject<Value>(
+        _ members: [String: Value], into out: inout [UInt8], value writeValue: (Value, inout [UInt8]) -> Void
+    ) {
         out.append(UInt8(ascii: "{"))
-        for (index, field) in fields.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
+        for (index, member) in members.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(field.key, into: &out)
+            writeString(member.key, into: &out)
             out.append(UInt8(ascii: ":"))
-            writeString(field.value, into: &out)
+            writeValue(member.value, &out)
         }
         out.append(UInt8(ascii: "}"))
     }
