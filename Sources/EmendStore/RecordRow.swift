@@ -105,11 +105,6 @@ struct RecordRow {
         let fts = try db.cachedStatement(sql: "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)")
         fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
         try fts.execute()
-        if let (latitude, longitude) = coordinates {
-            let geo = try db.cachedStatement(sql: "INSERT INTO records_geo VALUES (?, ?, ?, ?, ?)")
-            geo.setUncheckedArguments([rowid, longitude, longitude, latitude, latitude])
-            try geo.execute()
-        }
     }
 
     /// A contentless FTS5 table forgets a row only when told the text it was given.
@@ -118,6 +113,5 @@ struct RecordRow {
             sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)")
         fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
         try fts.execute()
-        try db.execute(sql: "DELETE FROM records_geo WHERE rowid = ?", arguments: [rowid])
     }
 }

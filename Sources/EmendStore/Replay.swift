@@ -54,7 +54,6 @@ extension Store {
                 DELETE FROM datasets;
                 DELETE FROM records;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
-                DELETE FROM records_geo;
                 DELETE FROM users;
                 """)
     }

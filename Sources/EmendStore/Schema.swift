@@ -62,9 +62,11 @@ enum Schema {
                     CREATE INDEX records_scientific_name ON records(scientific_name);
                     CREATE INDEX records_country ON records(country);
                     CREATE INDEX records_year ON records(year);
+                    -- Bounding boxes: a latitude range scan that checks longitude in the index. Cheaper to keep
+                    -- than an R*Tree (which cost a fifth of import time) and built in one sort after bulk loads.
+                    CREATE INDEX records_location ON records(decimal_latitude, decimal_longitude);
                     CREATE VIRTUAL TABLE records_fts USING fts5(
                       taxon, place, people, content='', tokenize='unicode61 remove_diacritics 2');
-                    CREATE VIRTUAL TABLE records_geo USING rtree(rowid, min_lon, max_lon, min_lat, max_lat);
                     CREATE TABLE users (
                       id TEXT PRIMARY KEY,
                       name TEXT NOT NULL UNIQUE COLLATE NOCASE,

@@ -33,7 +33,6 @@ extension Store {
         let chainSummary = try chain.withLock { $0! }.get()
         let recordsSummary = try records.withLock { $0 }.map { try $0.get() }.reduce(into: RecordsSummary()) { total, slice in
             total.count += slice.count
-            total.located += slice.located
             total.digest.add(slice.digest)
         }
         return try read { db in
@@ -41,11 +40,6 @@ extension Store {
                 throw StoreError.corrupt(
                     seq: nil,
                     reason: "the log creates \(chainSummary.recordsCreated) records; the read model has \(recordsSummary.count)")
-            }
-            let indexed = try Int64.fetchOne(db, sql: "SELECT count(*) FROM records_geo") ?? 0
-            guard recordsSummary.located == indexed else {
-                throw StoreError.corrupt(
-                    seq: nil, reason: "records_geo holds \(indexed) points for \(recordsSummary.located) located records")
             }
             try Self.verifyDatasetsAndUsers(db)
             return VerifyReport(
@@ -61,7 +55,6 @@ extension Store {
 
     private struct RecordsSummary {
         var count: Int64 = 0
-        var located: Int64 = 0
         var digest = RowDigest()
     }
 
@@ -138,7 +131,6 @@ extension Store {
             }
             summary.digest.add(values.map(\.1))
             summary.count += 1
-            if expected.coordinates != nil { summary.located += 1 }
             if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
         return summary

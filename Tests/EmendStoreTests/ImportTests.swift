@@ -14,7 +14,8 @@ import Testing
         let id = Identifiers.recordID(dataset: "test", key: "occ-2")
         #expect(try store.fields(of: id)?["locality"] == "Kew Gardens")
         #expect(try store.count("SELECT count(*) FROM records_fts WHERE records_fts MATCH 'kew'") == 1)
-        #expect(try store.count("SELECT count(*) FROM records_geo WHERE min_lat > 51 AND max_lat < 52") == 2)
+        #expect(try store.count(
+            "SELECT count(*) FROM records WHERE decimal_latitude BETWEEN 51 AND 52 AND decimal_longitude BETWEEN -1 AND 0") == 2)
         #expect(try store.count("SELECT record_count FROM datasets WHERE id = 'test'") == 2)
         #expect(try store.count("SELECT count(*) FROM records WHERE year = 1901 AND country = 'United Kingdom'") == 2)
     }
