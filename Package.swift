@@ -9,6 +9,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -33,15 +34,18 @@ let package = Package(
             name: "EmendInterchange",
             dependencies: ["EmendCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        .target(name: "EmendWeb", path: "Web", resources: [.copy("Templates")]),
+        .target(name: "EmendWeb", path: "Web", resources: [.copy("Templates"), .copy("Static")]),
         .target(name: "EmendModeration", path: "Moderation", resources: [.copy("Templates")]),
         .target(
             name: "EmendServer",
             dependencies: [
                 "EmendStore", "EmendInterchange", "EmendWeb", "EmendModeration",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
-            ]
+            ],
+            resources: [.copy("Resources/openapi.json")]
         ),
         .executableTarget(
             name: "emend",
@@ -57,7 +61,7 @@ let package = Package(
         .testTarget(name: "EmendInterchangeTests", dependencies: ["EmendInterchange"]),
         .testTarget(
             name: "EmendServerTests",
-            dependencies: ["EmendServer", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: ["EmendServer", "EmendInterchange", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["emend", "EmendCore"]),
     ]

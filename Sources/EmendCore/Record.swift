@@ -11,6 +11,12 @@ public enum EventType {
     public static let datasetImported = "DatasetImported"
     /// `user/<id>`: `{"name", "role", "scopes": [...]}`.
     public static let userAdded = "UserAdded"
+    /// `proposal/<id>` version 1: `{"record", "baseVersion", "changes": {term: {"from", "to"}}, "rationale"}`.
+    public static let proposalSubmitted = "ProposalSubmitted"
+    /// `annotation/<id>` version 1: `{"record", "version", "motivation", "text", "term"?}` (W3C Web Annotation).
+    public static let annotationAdded = "AnnotationAdded"
+    /// `report/<id>` version 1: `{"record", "version", "category", "description", "term"?}`.
+    public static let reportFiled = "ReportFiled"
 }
 
 /// Extension rows of a record, by the short name of their row type (`Multimedia`, `Identification`, …).

@@ -2,16 +2,34 @@ import EmendStore
 import EmendWeb
 import Foundation
 import Hummingbird
+import HummingbirdAuth
 import Logging
 import Mustache
 
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// Where the public reaches the site; used in links that leave it (W3C annotation ids).
+    public var publicURL: String
+    /// Marks cookies Secure: set when the site is served over HTTPS (directly or behind a TLS proxy).
+    public var secureCookies: Bool
+    /// bcrypt's work factor: 12 in production; tests lower it to keep fast.
+    public var bcryptCost: UInt8
+    /// Anonymous reports allowed per client address in `reportWindow` seconds.
+    public var reportLimit: Int
+    public var reportWindow: Double
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, secureCookies: Bool = false,
+        bcryptCost: UInt8 = 12, reportLimit: Int = 5, reportWindow: Double = 600
+    ) {
         self.host = host
         self.port = port
+        self.publicURL = publicURL ?? "http://\(host):\(port)"
+        self.secureCookies = secureCookies
+        self.bcryptCost = bcryptCost
+        self.reportLimit = reportLimit
+        self.reportWindow = reportWindow
     }
 }
 
@@ -19,38 +37,61 @@ public struct ServerConfiguration: Sendable {
 public func buildApplication(store: Store, configuration: ServerConfiguration, logger: Logger = Logger(label: "emend")) async throws
     -> some ApplicationProtocol
 {
-    let router = try await buildRouter(store: store)
-    return Application(
-        router: router,
+    Application(
+        router: try await buildRouter(store: store, configuration: configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "emend"),
         logger: logger)
 }
 
-public func buildRouter(store: Store) async throws -> Router<BasicRequestContext> {
-    let templates = try await MustacheLibrary(directory: WebResources.templates.path)
-    let router = Router()
+public func buildRouter(store: Store, configuration: ServerConfiguration) async throws -> Router<EmendRequestContext> {
+    let pages = PageRenderer(library: try await MustacheLibrary(directory: WebResources.templates.path))
+    let contributors = Contributors(
+        store: store, baseURL: configuration.publicURL, bcryptCost: configuration.bcryptCost,
+        reportLimiter: RateLimiter(limit: configuration.reportLimit, window: configuration.reportWindow))
+    let router = Router(context: EmendRequestContext.self)
+    router.add(middleware: ErrorMiddleware(pages: pages))
     router.get("/health") { _, _ in
-        let seq = try store.lastSeq()
-        return Response(
-            status: .ok, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok","lastSeq":\#(seq)}"#)))
+        JSONResponse(["status": "ok", "lastSeq": .int(try store.lastSeq())])
     }
-    router.get("/") { _, _ in
-        let counts = try store.counts()
-        let html = templates.render(
-            ["records": counts.records, "datasets": counts.datasets, "events": counts.events], withTemplate: "home") ?? ""
-        return HTML(html)
-    }
+    router.get("/static/:file", use: StaticFiles().serve)
+
+    let api = router.group("api").add(middleware: BearerTokenMiddleware(store: store))
+    RecordsAPI(store: store, contributors: contributors).addRoutes(to: api)
+    api.get("openapi.json") { _, _ in OpenAPIDocument.response }
+
+    let site = router.group()
+        .add(
+            middleware: SessionMiddleware<EmendRequestContext>(
+                storage: StoreSessionDriver(store: store),
+                configuration: .init(
+                    sessionCookieParameters: .init(name: "emend_session", secure: configuration.secureCookies, sameSite: .lax),
+                    defaultSessionExpiration: .seconds(60 * 60 * 24 * 14))))
+        .add(middleware: SessionUserMiddleware(store: store))
+        .add(middleware: CSRFMiddleware(secureCookies: configuration.secureCookies))
+    SitePages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
+    AccountPages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     return router
 }
 
-struct HTML: ResponseGenerator {
-    let text: String
-    init(_ text: String) { self.text = text }
+/// The site's stylesheet and other static files, read once at start-up.
+struct StaticFiles: Sendable {
+    private let files: [String: (type: String, bytes: [UInt8])]
 
-    func response(from request: Request, context: some RequestContext) throws -> Response {
-        Response(
-            status: .ok, headers: [.contentType: "text/html; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+    init() {
+        var files: [String: (String, [UInt8])] = [:]
+        let folder = WebResources.static
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent(name).path) else { continue }
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript" : "application/octet-stream"
+            files[name] = (type, Array(data))
+        }
+        self.files = files
+    }
+
+    @Sendable func serve(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard let file = files[try context.parameters.require("file")] else { throw HTTPError(.notFound, message: "no such file") }
+        return Response(
+            status: .ok, headers: [.contentType: file.type, .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 }

@@ -31,6 +31,8 @@ enum Projector {
                     streamID(event.stream), event.data["name"]?.stringValue, event.data["role"]?.stringValue,
                     CanonicalJSON.string(event.data["scopes"] ?? []), event.seq,
                 ])
+        case EventType.proposalSubmitted, EventType.annotationAdded, EventType.reportFiled:
+            try projectContribution(event, db: db)
         default:
             break
         }

@@ -55,6 +55,9 @@ extension Store {
                 DELETE FROM records;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
                 DELETE FROM users;
+                DELETE FROM proposals;
+                DELETE FROM annotations;
+                DELETE FROM reports;
                 """)
     }
 }

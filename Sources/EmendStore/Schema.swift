@@ -82,6 +82,65 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("3 contributions and accounts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE proposals (
+                      id TEXT PRIMARY KEY,
+                      record_id TEXT NOT NULL,
+                      base_version INTEGER NOT NULL,
+                      changes TEXT NOT NULL,         -- canonical JSON {term: {"from", "to"}}
+                      rationale TEXT NOT NULL,
+                      actor TEXT NOT NULL,
+                      status TEXT NOT NULL,          -- open, accepted, rejected, withdrawn
+                      seq INTEGER NOT NULL,
+                      submitted_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX proposals_record ON proposals(record_id, seq);
+                    CREATE INDEX proposals_actor ON proposals(actor, seq);
+                    CREATE TABLE annotations (
+                      id TEXT PRIMARY KEY,
+                      record_id TEXT NOT NULL,
+                      version INTEGER NOT NULL,
+                      motivation TEXT NOT NULL,
+                      text TEXT NOT NULL,
+                      term TEXT,
+                      actor TEXT NOT NULL,
+                      seq INTEGER NOT NULL,
+                      created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX annotations_record ON annotations(record_id, seq);
+                    CREATE INDEX annotations_actor ON annotations(actor, seq);
+                    CREATE TABLE reports (
+                      id TEXT PRIMARY KEY,
+                      record_id TEXT NOT NULL,
+                      version INTEGER NOT NULL,
+                      category TEXT NOT NULL,
+                      description TEXT NOT NULL,
+                      term TEXT,
+                      actor TEXT NOT NULL,
+                      status TEXT NOT NULL,          -- open, resolved, dismissed
+                      seq INTEGER NOT NULL,
+                      filed_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX reports_record ON reports(record_id, seq);
+                    CREATE INDEX reports_actor ON reports(actor, seq);
+                    -- Outside the log, never rebuilt by replay: personal data and secrets.
+                    CREATE TABLE report_contacts (
+                      report_id TEXT PRIMARY KEY,
+                      email TEXT NOT NULL
+                    );
+                    CREATE TABLE passwords (
+                      user_id TEXT PRIMARY KEY,
+                      bcrypt TEXT NOT NULL
+                    );
+                    CREATE TABLE sessions (
+                      key TEXT PRIMARY KEY,
+                      value BLOB NOT NULL,
+                      expires_at INTEGER              -- milliseconds since 1970, or NULL for never
+                    );
+                    """)
+        }
         return migrator
     }
 }

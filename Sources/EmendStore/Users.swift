@@ -19,30 +19,59 @@ extension Store {
     /// Adds a user (an event in the log) and an API token for them (kept outside the log, hashed).
     /// Returns the user and the token, which is shown once and never stored in clear.
     public func addUser(name: String, role: Role, scopes: [String], actor: String = "system") throws -> (User, String) {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard trimmed.range(of: #"^[A-Za-z0-9_.-]{2,40}$"#, options: .regularExpression) != nil else {
-            throw StoreError.invalid("a user name is 2 to 40 letters, digits, '.', '_' or '-'; got \"\(name)\"")
-        }
         for scope in scopes where scope.isEmpty || scope.split(separator: ":", omittingEmptySubsequences: false).count > 2 {
             throw StoreError.invalid("a scope is INSTITUTION or INSTITUTION:COLLECTION; got \"\(scope)\"")
         }
         let token = Self.newToken()
         let user = try write { log in
-            guard try Bool.fetchOne(log.db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)", arguments: [trimmed]) == false else {
-                throw StoreError.invalid("a user named \"\(trimmed)\" already exists")
-            }
-            let user = User(id: UUID().uuidString.lowercased(), name: trimmed, role: role, scopes: scopes)
-            try log.append(
-                NewEvent(
-                    stream: "user/\(user.id)", type: EventType.userAdded, actor: actor,
-                    data: ["name": .string(user.name), "role": .string(role.rawValue), "scopes": .array(scopes.map(JSONValue.string))]),
-                expectedVersion: 0)
+            let user = try Self.appendUser(name: name, role: role, scopes: scopes, actor: actor, log: &log)
             try log.db.execute(
                 sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)",
                 arguments: [Data(SHA256.hash(data: Array(token.utf8))), user.id, log.now.milliseconds])
             return user
         }
         return (user, token)
+    }
+
+    /// Self-registration: a contributor who signs in with a password. The bcrypt hash stays outside the log.
+    public func register(name: String, bcrypt: String) throws -> User {
+        try write { log in
+            let user = try Self.appendUser(name: name, role: .contributor, scopes: [], actor: nil, log: &log)
+            try log.db.execute(sql: "INSERT INTO passwords (user_id, bcrypt) VALUES (?, ?)", arguments: [user.id, bcrypt])
+            return user
+        }
+    }
+
+    /// The user with this name and their bcrypt hash, if they have a password.
+    public func passwordHash(forName name: String) throws -> (User, String)? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT users.*, passwords.bcrypt FROM users JOIN passwords ON passwords.user_id = users.id WHERE name = ?",
+                arguments: [name.trimmingCharacters(in: .whitespaces)]
+            ).map { (Self.user($0), $0["bcrypt"]) }
+        }
+    }
+
+    public func user(id: String) throws -> User? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+    }
+
+    /// Appends a UserAdded event; `actor` nil means the user acts for themselves (self-registration).
+    private static func appendUser(name: String, role: Role, scopes: [String], actor: String?, log: inout LogTransaction) throws -> User {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard trimmed.range(of: #"^[A-Za-z0-9_.-]{2,40}$"#, options: .regularExpression) != nil else {
+            throw InvalidInput(field: "name", reason: "a user name is 2 to 40 letters, digits, '.', '_' or '-'")
+        }
+        guard try Bool.fetchOne(log.db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)", arguments: [trimmed]) == false else {
+            throw InvalidInput(field: "name", reason: "the name \"\(trimmed)\" is taken")
+        }
+        let user = User(id: newID(), name: trimmed, role: role, scopes: scopes)
+        try log.append(
+            NewEvent(
+                stream: "user/\(user.id)", type: EventType.userAdded, actor: actor ?? user.id,
+                data: ["name": .string(user.name), "role": .string(role.rawValue), "scopes": .array(scopes.map(JSONValue.string))]),
+            expectedVersion: 0)
+        return user
     }
 
     /// The user an API token belongs to, if any.

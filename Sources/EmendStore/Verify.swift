@@ -136,20 +136,26 @@ extension Store {
         return summary
     }
 
-    /// Datasets and users are small: rebuild them in memory and compare.
+    /// The read models other than records, which are small enough to rebuild in memory and compare.
+    private static let smallReadModels = ["datasets", "users", "proposals", "annotations", "reports"]
+
+    /// Datasets, users and contributions are small: rebuild them in memory and compare.
     private static func verifyDatasetsAndUsers(_ db: Database) throws {
         let rebuilt = try DatabaseQueue()
         try Schema.migrator.migrate(rebuilt)
         let counts = try Row.fetchAll(db, sql: "SELECT dataset_id, count(*) AS n FROM records GROUP BY dataset_id")
         try rebuilt.write { memory in
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE type IN (?, ?) ORDER BY seq",
-                arguments: [EventType.datasetImported, EventType.userAdded])
+                db, sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE type IN (?, ?, ?, ?, ?) ORDER BY seq",
+                arguments: [
+                    EventType.datasetImported, EventType.userAdded, EventType.proposalSubmitted,
+                    EventType.annotationAdded, EventType.reportFiled,
+                ])
             while let row = try cursor.next() { try Projector.apply(try event(row), db: memory) }
             for row in counts {
                 try memory.execute(sql: "UPDATE datasets SET record_count = ? WHERE id = ?", arguments: [row["n"], row["dataset_id"]])
             }
-            for table in ["datasets", "users"] {
+            for table in smallReadModels {
                 let expected = try Row.fetchAll(memory, sql: "SELECT * FROM \(table) ORDER BY id")
                 let actual = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY id")
                 guard expected == actual else {
@@ -161,7 +167,7 @@ extension Store {
 
     private static func checksum(_ db: Database, records: RowDigest) throws -> String {
         var digest = RowDigest()
-        for table in ["datasets", "users"] {
+        for table in smallReadModels {
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try cursor.next() { digest.add([table.databaseValue] + row.databaseValues) }
         }

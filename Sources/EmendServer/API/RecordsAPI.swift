@@ -1,0 +1,146 @@
+import EmendCore
+import EmendStore
+import Hummingbird
+
+/// The JSON API over records: search, a record and its versions, and the contributions scripts may send.
+struct RecordsAPI {
+    let store: Store
+    let contributors: Contributors
+
+    func addRoutes(to api: RouterGroup<EmendRequestContext>) {
+        api.get("records", use: search)
+        api.get("records/:id", use: record)
+        api.get("records/:id/history", use: history)
+        api.get("records/:id/diff", use: diff)
+        api.post("records/:id/proposals", use: propose)
+        api.post("records/:id/annotations", use: annotate)
+        api.post("records/:id/reports", use: report)
+    }
+
+    @Sendable func search(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        JSONResponse(Representation.search(try store.search(try SearchParameters.query(request.uri.queryParameters))))
+    }
+
+    @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        try Self.onlyParameters(["version"], request)
+        let version = try request.uri.queryParameters["version"].map { try Self.positive("version", String($0)) }
+        return JSONResponse(Representation.record(try store.record(id: try context.parameters.require("id"), version: version)))
+    }
+
+    @Sendable func history(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        try Self.onlyParameters([], request)
+        let id = try context.parameters.require("id")
+        return JSONResponse(Representation.history(id: id, try store.history(id: id)))
+    }
+
+    @Sendable func diff(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        try Self.onlyParameters(["from", "to"], request)
+        let id = try context.parameters.require("id")
+        let versions = try store.history(id: id)
+        func state(_ name: String, default value: Int64) throws -> RecordState {
+            let number = try request.uri.queryParameters[name[...]].map { try Self.positive(name, String($0)) } ?? value
+            guard let version = versions.first(where: { $0.state.version == number }) else {
+                throw RequestError.badParameter(name, reason: "record \(id) has versions 1 to \(versions.count); got \(number)")
+            }
+            return version.state
+        }
+        let from = try state("from", default: max(1, Int64(versions.count) - 1)), to = try state("to", default: Int64(versions.count))
+        return JSONResponse([
+            "id": .string(id), "from": .int(from.version), "to": .int(to.version),
+            "changes": Representation.changes(TermChange.between(from.fields, to.fields)),
+        ])
+    }
+
+    @Sendable func propose(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let user = try Self.signedIn(context)
+        let body = try await Self.jsonObject(request, context: context)
+        guard let baseVersion = body["baseVersion"]?.intValue else {
+            throw RequestError.badParameter("baseVersion", reason: "required: the version of the record the changes are based on")
+        }
+        guard let changes = body["changes"]?.objectValue else {
+            throw RequestError.badParameter("changes", reason: "required: an object {term: new value, or null to remove the term}")
+        }
+        var proposed: [String: String?] = [:]
+        for (term, value) in changes {
+            switch value {
+            case .string(let text): proposed[term] = text
+            case .null: proposed[term] = .some(nil)
+            default: throw RequestError.badParameter("changes.\(term)", reason: "a string, or null to remove the term")
+            }
+        }
+        let proposal = try store.submitProposal(
+            record: try context.parameters.require("id"), baseVersion: baseVersion, changes: proposed,
+            rationale: try Self.string(body, "rationale") ?? "", actor: user)
+        return JSONResponse(["proposal": Representation.proposal(proposal)], status: .created).response
+    }
+
+    /// A W3C Web Annotation (its `motivation`, the `value` of its TextualBody, and a `term=NAME` FragmentSelector on
+    /// its target), or the short form `{"motivation", "text", "term"?}`.
+    @Sendable func annotate(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let user = try Self.signedIn(context)
+        let body = try await Self.jsonObject(request, context: context)
+        let motivation = (try Self.string(body, "motivation") ?? "").replacingOccurrences(of: "oa:", with: "")
+        var text = try Self.string(body, "text"), term = try Self.string(body, "term")
+        if let annotationBody = body["body"] {
+            let bodies = annotationBody.arrayValue ?? [annotationBody]
+            text = bodies.lazy.compactMap { $0.stringValue ?? $0["value"]?.stringValue }.first
+            guard text != nil else { throw RequestError.badParameter("body", reason: "needs a TextualBody with a value") }
+        }
+        if let selector = body["target"]?["selector"]?["value"]?.stringValue, selector.hasPrefix("term=") {
+            term = String(selector.dropFirst(5))
+        }
+        let annotation = try store.annotate(
+            record: try context.parameters.require("id"), motivation: motivation, text: text ?? "", term: term, actor: user)
+        return JSONResponse(Representation.annotation(annotation, baseURL: contributors.baseURL), status: .created).response
+    }
+
+    @Sendable func report(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let body = try await Self.jsonObject(request, context: context)
+        let actor = try contributors.reporter(context)
+        let report = try store.report(
+            record: try context.parameters.require("id"), category: try Self.string(body, "category") ?? "",
+            description: try Self.string(body, "description") ?? "", term: try Self.string(body, "term"),
+            email: try Self.string(body, "email"), actor: actor)
+        return JSONResponse(["report": Representation.report(report)], status: .created).response
+    }
+
+    private static func signedIn(_ context: EmendRequestContext) throws -> User {
+        guard let user = context.identity else {
+            throw RequestError.unauthorized("this needs an account: send Authorization: Bearer TOKEN")
+        }
+        return user
+    }
+
+    private static func jsonObject(_ request: Request, context: EmendRequestContext) async throws -> [String: JSONValue] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let value: JSONValue
+        do { value = try JSONParser.parse(Array(buffer.readableBytesView)) } catch {
+            throw RequestError.badParameter("body", reason: "not valid JSON: \(error)")
+        }
+        guard let object = value.objectValue else { throw RequestError.badParameter("body", reason: "must be a JSON object") }
+        return object
+    }
+
+    private static func string(_ body: [String: JSONValue], _ name: String) throws -> String? {
+        switch body[name] {
+        case nil, .null: return nil
+        case .string(let text): return text
+        default: throw RequestError.badParameter(name, reason: "must be a string")
+        }
+    }
+
+    private static func positive(_ name: String, _ text: String) throws -> Int64 {
+        guard let number = Int64(text), number > 0 else {
+            throw RequestError.badParameter(name, reason: "a whole number from 1; got \"\(text)\"")
+        }
+        return number
+    }
+
+    private static func onlyParameters(_ known: Set<String>, _ request: Request) throws {
+        for (key, _) in request.uri.queryParameters where !known.contains(String(key)) {
+            throw RequestError.badParameter(
+                String(key), reason: known.isEmpty ? "this endpoint takes no parameters" : "unknown; known are \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}

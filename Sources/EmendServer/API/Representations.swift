@@ -1,0 +1,85 @@
+import EmendCore
+import EmendStore
+
+/// How the API writes each kind of thing as JSON.
+enum Representation {
+    static func record(_ version: RecordVersion) -> JSONValue {
+        var json: [String: JSONValue] = [
+            "id": .string(version.state.id), "version": .int(version.state.version), "dataset": .string(version.state.dataset),
+            "seq": .int(version.seq), "recordedAt": .string(version.recordedAt.rfc3339), "fields": JSONValue(version.state.fields),
+            "flags": [],
+        ]
+        if !version.state.extensions.isEmpty { json["extensions"] = RecordState.json(version.state.extensions) }
+        return .object(json)
+    }
+
+    static func summary(_ record: RecordSummary) -> JSONValue {
+        ["id": .string(record.id), "version": .int(record.version), "dataset": .string(record.dataset), "fields": JSONValue(record.fields)]
+    }
+
+    static func search(_ result: SearchResult) -> JSONValue {
+        [
+            "total": .int(Int64(result.total)), "records": .array(result.records.map(summary)), "next": JSONValue(result.next),
+            "facets": .object(
+                Dictionary(uniqueKeysWithValues: result.facets.map { facet in
+                    (facet.term.rawValue, .array(facet.values.map { ["value": .string($0.value), "count": .int(Int64($0.count))] }))
+                })),
+        ]
+    }
+
+    static func history(id: String, _ versions: [RecordVersion]) -> JSONValue {
+        [
+            "id": .string(id),
+            "versions": .array(versions.map { version in
+                [
+                    "version": .int(version.state.version), "seq": .int(version.seq), "recordedAt": .string(version.recordedAt.rfc3339),
+                    "actor": .string(version.actor), "cause": version.cause ?? ["kind": "import"], "changes": changes(version.changes),
+                ]
+            }),
+        ]
+    }
+
+    static func changes(_ changes: [TermChange]) -> JSONValue {
+        .array(changes.map { ["term": .string($0.term), "from": JSONValue($0.from), "to": JSONValue($0.to)] })
+    }
+
+    static func proposal(_ proposal: Proposal) -> JSONValue {
+        [
+            "id": .string(proposal.id), "record": .string(proposal.recordID), "baseVersion": .int(proposal.baseVersion),
+            "changes": changes(proposal.changes), "rationale": .string(proposal.rationale), "actor": .string(proposal.actor),
+            "status": .string(proposal.status), "seq": .int(proposal.seq), "submittedAt": .string(proposal.submittedAt.rfc3339),
+        ]
+    }
+
+    static func report(_ report: Report) -> JSONValue {
+        var json: [String: JSONValue] = [
+            "id": .string(report.id), "record": .string(report.recordID), "version": .int(report.version),
+            "category": .string(report.category), "description": .string(report.description), "actor": .string(report.actor),
+            "status": .string(report.status), "seq": .int(report.seq), "filedAt": .string(report.filedAt.rfc3339),
+        ]
+        if let term = report.term { json["term"] = .string(term) }
+        return .object(json)
+    }
+
+    /// A note as a W3C Web Annotation (JSON-LD): a textual body on the record, at its version, or on one term.
+    static func annotation(_ annotation: Annotation, baseURL: String) -> JSONValue {
+        var target: [String: JSONValue] = [
+            "type": "SpecificResource",
+            "source": .string("\(baseURL)/api/records/\(annotation.recordID)?version=\(annotation.version)"),
+        ]
+        if let term = annotation.term {
+            target["selector"] = [
+                "type": "FragmentSelector", "conformsTo": "http://tools.ietf.org/rfc/rfc3986", "value": .string("term=\(term)"),
+            ]
+        }
+        var creator: [String: JSONValue] = ["id": .string("\(baseURL)/users/\(annotation.actor)"), "type": "Person"]
+        if let name = annotation.actorName { creator["nickname"] = .string(name) }
+        return [
+            "@context": "http://www.w3.org/ns/anno.jsonld", "id": .string("urn:uuid:\(annotation.id)"), "type": "Annotation",
+            "motivation": .string(annotation.motivation), "created": .string(annotation.createdAt.rfc3339),
+            "creator": .object(creator),
+            "body": ["type": "TextualBody", "value": .string(annotation.text), "format": "text/plain"],
+            "target": .object(target),
+        ]
+    }
+}

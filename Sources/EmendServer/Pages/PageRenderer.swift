@@ -1,0 +1,23 @@
+import EmendStore
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders the site's Mustache templates; every value is HTML-escaped unless a template says otherwise (none does).
+struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    /// Renders `template` with what every page needs: the signed-in user and the CSRF token for its forms.
+    func render(_ template: String, _ values: [String: Any], context: EmendRequestContext, status: HTTPResponse.Status = .ok) -> Response {
+        var values = values
+        values["csrf"] = context.csrfToken
+        if let user = context.identity { values["user"] = ["name": user.name, "role": user.role.rawValue] }
+        return HTML(library.render(values, withTemplate: template) ?? "", status: status).response
+    }
+
+    /// An error page: no user or form on it, as the request that failed may not have got that far.
+    func errorPage(_ error: ErrorDescription) -> Response {
+        let status = "\(error.status.code) \(error.status.reasonPhrase)"
+        return HTML(library.render(["status": status, "message": error.message], withTemplate: "error") ?? status, status: error.status).response
+    }
+}

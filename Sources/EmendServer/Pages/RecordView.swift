@@ -1,0 +1,73 @@
+import EmendCore
+import EmendStore
+
+/// How a record's terms are laid out on its pages: by Darwin Core class, in the TDWG list's order.
+enum RecordView {
+    static let classOrder = [
+        "Record-level", "Occurrence", "Organism", "MaterialEntity", "Event", "Location", "GeologicalContext", "Identification", "Taxon",
+    ]
+
+    static func groups(_ fields: [String: String]) -> [[String: Any]] {
+        var byClass: [String: [String]] = [:]
+        for term in fields.keys {
+            let termClass = TermRegistry.shared.term(named: term)?.termClass ?? ""
+            byClass[classOrder.contains(termClass) ? termClass : "Other terms", default: []].append(term)
+        }
+        return (classOrder + ["Other terms"]).compactMap { name in
+            guard let terms = byClass[name] else { return nil }
+            return [
+                "name": name, "slug": name.lowercased().replacingOccurrences(of: " ", with: "-"),
+                "fields": TermRegistry.shared.sorted(terms).map { ["term": $0, "value": fields[$0] ?? ""] },
+            ]
+        }
+    }
+
+    /// The best short name for a record: its scientific name, else its catalogue number, else its id.
+    static func heading(_ fields: [String: String], id: String) -> String {
+        fields["scientificName"] ?? fields["catalogNumber"].map { "Specimen \($0)" } ?? id
+    }
+
+    static func changes(_ changes: [TermChange]) -> [[String: String]] {
+        changes.map { ["term": $0.term, "from": $0.from ?? "—", "to": $0.to ?? "(removed)"] }
+    }
+
+    static func cause(_ cause: JSONValue?) -> String {
+        switch cause?["kind"]?.stringValue {
+        case "import": "re-import of \(cause?["dataset"]?.stringValue ?? "the dataset")"
+        case "proposal": "accepted correction"
+        case let kind?: kind
+        case nil: "first import"
+        }
+    }
+
+    static func proposal(_ proposal: Proposal) -> [String: Any] {
+        [
+            "id": proposal.id, "recordID": proposal.recordID, "status": proposal.status, "actorName": proposal.actorName ?? proposal.actor,
+            "submittedAt": proposal.submittedAt.rfc3339, "baseVersion": proposal.baseVersion, "rationale": proposal.rationale,
+            "changes": changes(proposal.changes), "terms": proposal.changes.map(\.term).joined(separator: ", "),
+        ]
+    }
+
+    static func annotation(_ annotation: Annotation) -> [String: Any] {
+        var view: [String: Any] = [
+            "recordID": annotation.recordID, "motivation": annotation.motivation, "text": annotation.text,
+            "actorName": annotation.actorName ?? annotation.actor, "createdAt": annotation.createdAt.rfc3339,
+            "version": annotation.version,
+        ]
+        if let term = annotation.term { view["term"] = term }
+        return view
+    }
+
+    static func report(_ report: Report) -> [String: Any] {
+        var view: [String: Any] = [
+            "recordID": report.recordID, "status": report.status, "category": report.category, "description": report.description,
+            "filedAt": report.filedAt.rfc3339,
+        ]
+        if let term = report.term { view["term"] = term }
+        return view
+    }
+
+    static func options(_ values: [String], selected: String?) -> [[String: Any]] {
+        values.map { ["value": $0, "label": $0.prefix(1).uppercased() + $0.dropFirst(), "selected": $0 == selected] }
+    }
+}

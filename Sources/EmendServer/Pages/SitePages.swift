@@ -1,0 +1,288 @@
+import EmendCore
+import EmendStore
+import Foundation
+import Hummingbird
+
+/// The public site: home, search, records and datasets, and the contribution forms on them.
+struct SitePages {
+    let store: Store
+    let pages: PageRenderer
+    let contributors: Contributors
+
+    func addRoutes(to site: RouterGroup<EmendRequestContext>) {
+        site.get("/", use: home)
+        site.get("search", use: search)
+        site.get("records/:id", use: record)
+        site.get("records/:id/history", use: history)
+        site.get("records/:id/suggest", use: suggest)
+        site.post("records/:id/proposals", use: propose)
+        site.post("records/:id/annotations", use: annotate)
+        site.post("records/:id/reports", use: report)
+        site.get("datasets/:id", use: dataset)
+    }
+
+    @Sendable func home(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let counts = try store.counts()
+        let revisions = try store.recentRevisions()
+        return pages.render(
+            "home",
+            [
+                "records": counts.records, "datasets": counts.datasets, "events": counts.events,
+                "datasetList": try store.datasets().map { ["id": $0.id, "title": $0.title, "recordCount": $0.recordCount] },
+                "hasRevisions": !revisions.isEmpty,
+                "revisions": revisions.map { revision in
+                    [
+                        "recordID": revision.recordID, "version": revision.version, "cause": RecordView.cause(revision.cause),
+                        "recordedAt": revision.recordedAt.rfc3339, "terms": revision.changes.map(\.term).joined(separator: ", "),
+                    ]
+                },
+            ],
+            context: context)
+    }
+
+    @Sendable func search(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { !$0.1.isEmpty }
+        var query: RecordQuery
+        do {
+            query = try SearchParameters.query(request.uri.queryParameters)
+        } catch {
+            return pages.render(
+                "search", ["error": ErrorDescription(error).message, "total": 0, "records": [Any]()], context: context, status: .badRequest)
+        }
+        query.facets = [.country, .family, .institutionCode, .year]
+        let result: SearchResult
+        do { result = try store.search(query) } catch let error as InvalidInput {
+            return pages.render("search", ["error": error.description, "total": 0, "records": [Any]()], context: context, status: .badRequest)
+        }
+        func link(_ pairs: [(String, String)]) -> String {
+            "/search?" + pairs.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
+        }
+        let kept = parameters.filter { $0.0 != "cursor" }
+        let filters = kept.filter { SearchTerm(rawValue: $0.0) != nil && $0.0 != "year" }
+        return pages.render(
+            "search",
+            [
+                "q": query.text ?? "", "year": parameters.first { $0.0 == "year" }?.1 ?? "",
+                "hasCoordinates": query.hasCoordinates == true,
+                "filters": filters.map { ["name": $0.0, "value": $0.1] },
+                "hasActiveFilters": !filters.isEmpty,
+                "activeFilters": filters.map { filter in
+                    ["name": filter.0, "value": filter.1, "removeLink": link(kept.filter { $0 != filter })]
+                },
+                "total": result.total,
+                "records": result.records.map { record in
+                    let fields = record.fields
+                    return [
+                        "id": record.id, "name": RecordView.heading(fields, id: record.id),
+                        "catalog": [fields["institutionCode"], fields["collectionCode"], fields["catalogNumber"]].compactMap { $0 }
+                            .joined(separator: " "),
+                        "place": [fields["locality"], fields["stateProvince"], fields["country"]].compactMap { $0 }.joined(separator: ", "),
+                        "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
+                    ]
+                },
+                "next": result.next.map { link(kept + [("cursor", $0)]) } as Any,
+                "facets": result.facets.map { facet in
+                    [
+                        "label": facet.term.rawValue,
+                        "values": facet.values.map { value in
+                            ["value": value.value, "count": value.count, "link": link(kept + [(facet.term.rawValue, value.value)])]
+                        },
+                    ]
+                },
+            ],
+            context: context)
+    }
+
+    @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let version = request.uri.queryParameters["version"].flatMap { Int64($0) }
+        let notice = request.uri.queryParameters["notice"].flatMap { Self.notices[String($0)] }
+        return try recordPage(try context.parameters.require("id"), version: version, form: notice.map { ["notice": $0] } ?? [:], context: context)
+    }
+
+    /// The record page; after a refused note or report, with the form's error and what was typed.
+    private func recordPage(
+        _ id: String, version: Int64? = nil, form: [String: Any] = [:], status: HTTPResponse.Status = .ok,
+        context: EmendRequestContext
+    ) throws -> Response {
+        let current = try store.record(id: id)
+        let shown = try version.map { try store.record(id: id, version: $0) } ?? current
+        let contributions = try store.contributions(onRecord: id)
+        let terms = TermRegistry.shared.sorted(current.state.fields.keys)
+        var values: [String: Any] = [
+            "id": id, "dataset": shown.state.dataset, "version": shown.state.version, "currentVersion": current.state.version,
+            "isOld": shown.state.version != current.state.version, "heading": RecordView.heading(shown.state.fields, id: id),
+            "groups": RecordView.groups(shown.state.fields),
+            "extensions": shown.state.extensions.keys.sorted().map { rowType in
+                let rows = shown.state.extensions[rowType] ?? []
+                return [
+                    "rowType": rowType, "count": rows.count,
+                    "rows": rows.map { row in ["cells": TermRegistry.shared.sorted(row.keys).map { ["term": $0, "value": row[$0] ?? ""] }] },
+                ]
+            },
+            "proposals": contributions.proposals.map(RecordView.proposal),
+            "annotations": contributions.annotations.map(RecordView.annotation),
+            "reports": contributions.reports.map(RecordView.report),
+            "motivations": RecordView.options(Contributions.Motivation.allCases.map(\.rawValue), selected: form["motivation"] as? String),
+            "categories": RecordView.options(Contributions.ReportCategory.allCases.map(\.rawValue), selected: form["category"] as? String),
+            "noteTerms": terms.map { ["value": $0, "selected": $0 == form["noteTerm"] as? String] },
+            "reportTerms": terms.map { ["value": $0, "selected": $0 == form["reportTerm"] as? String] },
+        ]
+        values.merge(form) { _, new in new }
+        return pages.render("record", values, context: context, status: status)
+    }
+
+    @Sendable func history(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        let versions = try store.history(id: id)
+        return pages.render(
+            "history",
+            [
+                "id": id,
+                "versions": versions.reversed().map { version in
+                    [
+                        "version": version.state.version, "seq": version.seq, "recordedAt": version.recordedAt.rfc3339,
+                        "cause": RecordView.cause(version.cause), "actor": version.actor,
+                        "hasChanges": !version.changes.isEmpty, "changes": RecordView.changes(version.changes),
+                    ] as [String: Any]
+                },
+            ],
+            context: context)
+    }
+
+    @Sendable func suggest(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard context.identity != nil else {
+            return .seeOther("/login?next=/records/\(try context.parameters.require("id"))/suggest")
+        }
+        return try suggestPage(try context.parameters.require("id"), context: context)
+    }
+
+    private func suggestPage(
+        _ id: String, entered: Form? = nil, error: String? = nil, status: HTTPResponse.Status = .ok, context: EmendRequestContext
+    ) throws -> Response {
+        let record = try store.record(id: id)
+        var fields = record.state.fields
+        for (term, value) in entered?.fields(prefixed: "value-") ?? [:] where fields[term] != nil { fields[term] = value }
+        var values: [String: Any] = [
+            "id": id, "version": record.state.version, "heading": RecordView.heading(record.state.fields, id: id),
+            "groups": RecordView.groups(fields),
+            "newTerms": (1...3).map { index in
+                ["index": index, "term": entered?["new-term-\(index)"] ?? "", "value": entered?["new-value-\(index)"] ?? ""] as [String: Any]
+            },
+            "termNames": TermRegistry.shared.terms.map(\.name).filter { fields[$0] == nil },
+            "rationale": entered?["rationale"] ?? "",
+        ]
+        if let error { values["error"] = error }
+        return pages.render("suggest", values, context: context, status: status)
+    }
+
+    @Sendable func propose(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = context.identity else { return .seeOther("/login?next=/records/\(id)/suggest") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        let record = try store.record(id: id)
+        var changes: [String: String?] = [:]
+        for (term, value) in form.fields(prefixed: "value-") where record.state.fields[term] != nil && record.state.fields[term] != value {
+            changes[term] = value
+        }
+        for index in 1...3 {
+            let term = (form["new-term-\(index)"] ?? "").trimmingCharacters(in: .whitespaces)
+            if !term.isEmpty { changes[term] = form["new-value-\(index)"] ?? "" }
+        }
+        do {
+            _ = try store.submitProposal(
+                record: id, baseVersion: Int64(form["baseVersion"] ?? "") ?? 0, changes: changes, rationale: form["rationale"] ?? "",
+                actor: user)
+        } catch let error as InvalidInput {
+            return try suggestPage(id, entered: form, error: error.description, status: .badRequest, context: context)
+        } catch StoreError.conflict {
+            return try suggestPage(
+                id, entered: form, error: "The record changed while you were editing it; check the values against the new version.",
+                status: .conflict, context: context)
+        }
+        return .seeOther("/records/\(id)?notice=proposal")
+    }
+
+    @Sendable func annotate(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = context.identity else { return .seeOther("/login?next=/records/\(id)") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        do {
+            _ = try store.annotate(
+                record: id, motivation: form["motivation"] ?? "", text: form["text"] ?? "", term: form["term"], actor: user)
+        } catch let error as InvalidInput {
+            return try recordPage(
+                id,
+                form: [
+                    "noteError": error.description, "noteText": form["text"] ?? "", "motivation": form["motivation"] ?? "",
+                    "noteTerm": form["term"] ?? "",
+                ],
+                status: .badRequest, context: context)
+        }
+        return .seeOther("/records/\(id)?notice=note#notes-heading")
+    }
+
+    @Sendable func report(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        // A filled honeypot is a robot: it is told "thank you" and nothing is stored.
+        if let trap = form["website"], !trap.isEmpty { return .seeOther("/records/\(id)?notice=report") }
+        do {
+            _ = try store.report(
+                record: id, category: form["category"] ?? "", description: form["description"] ?? "", term: form["term"],
+                email: form["email"], actor: try contributors.reporter(context))
+        } catch let error as InvalidInput {
+            return try recordPage(
+                id,
+                form: [
+                    "reportError": error.description, "reportDescription": form["description"] ?? "",
+                    "category": form["category"] ?? "", "reportTerm": form["term"] ?? "", "reportEmail": form["email"] ?? "",
+                ],
+                status: .badRequest, context: context)
+        }
+        return .seeOther("/records/\(id)?notice=report#reports-heading")
+    }
+
+    @Sendable func dataset(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let dataset = try store.dataset(id: try context.parameters.require("id"))
+        var query = RecordQuery()
+        query.filters[.dataset] = [dataset.id]
+        query.facets = [.country, .family, .institutionCode]
+        query.limit = 1
+        let result = try store.search(query)
+        return pages.render(
+            "dataset",
+            [
+                "id": dataset.id, "title": dataset.title, "source": dataset.source, "recordCount": dataset.recordCount,
+                "importCount": dataset.importCount, "lastImportAt": dataset.lastImportAt.rfc3339,
+                "facets": result.facets.map { facet in
+                    [
+                        "label": facet.term.rawValue,
+                        "values": facet.values.map { value in
+                            [
+                                "value": value.value, "count": value.count,
+                                "link": "/search?dataset=\(Self.escape(dataset.id))&\(facet.term.rawValue)=\(Self.escape(value.value))",
+                            ]
+                        },
+                    ]
+                },
+            ],
+            context: context)
+    }
+
+    /// What a contributor is told after a form went through.
+    static let notices = [
+        "proposal": "Thank you. Your suggestion is waiting for a curator; you can follow it under My contributions.",
+        "note": "Thank you. Your note is on the record.",
+        "report": "Thank you. The curators will look at your report.",
+    ]
+
+    /// Percent-encodes a query parameter name or value.
+    static func escape(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}

@@ -1,0 +1,221 @@
+import EmendCore
+import Foundation
+import GRDB
+
+public struct Proposal: Sendable, Equatable {
+    public var id: String
+    public var recordID: String
+    public var baseVersion: Int64
+    public var changes: [TermChange]
+    public var rationale: String
+    public var actor: String
+    public var actorName: String?
+    public var status: String
+    public var seq: Int64
+    public var submittedAt: Timestamp
+}
+
+public struct Annotation: Sendable, Equatable {
+    public var id: String
+    public var recordID: String
+    public var version: Int64
+    public var motivation: String
+    public var text: String
+    public var term: String?
+    public var actor: String
+    public var actorName: String?
+    public var seq: Int64
+    public var createdAt: Timestamp
+}
+
+public struct Report: Sendable, Equatable {
+    public var id: String
+    public var recordID: String
+    public var version: Int64
+    public var category: String
+    public var description: String
+    public var term: String?
+    public var actor: String
+    public var status: String
+    public var seq: Int64
+    public var filedAt: Timestamp
+}
+
+/// The contributions on a record, or by one contributor, newest first.
+public struct ContributionList: Sendable, Equatable {
+    public var proposals: [Proposal] = []
+    public var annotations: [Annotation] = []
+    public var reports: [Report] = []
+}
+
+extension Store {
+    /// Records a proposed correction of a record. The proposal must be based on the record's current version:
+    /// a stale base is a conflict, so that the contributor sees the values they would overwrite.
+    public func submitProposal(
+        record id: String, baseVersion: Int64, changes: [String: String?], rationale: String, actor: User
+    ) throws -> Proposal {
+        try write { log in
+            let record = try currentRecord(id, db: log.db)
+            guard record.version == baseVersion else {
+                throw StoreError.conflict(stream: RecordState.stream(id), expected: baseVersion, actual: record.version)
+            }
+            let data = try Contributions.proposal(for: record, changes: changes, rationale: rationale)
+            let event = try log.append(
+                NewEvent(stream: "proposal/\(Self.newID())", type: EventType.proposalSubmitted, actor: actor.id, data: data),
+                expectedVersion: 0)
+            return try Self.proposals(log.db, where: "proposals.seq = ?", [event.seq])[0]
+        }
+    }
+
+    /// Records a public note on a record's current version.
+    public func annotate(record id: String, motivation: String, text: String, term: String?, actor: User) throws -> Annotation {
+        try write { log in
+            let data = try Contributions.annotation(
+                for: try currentRecord(id, db: log.db), motivation: motivation, text: text, term: term)
+            let event = try log.append(
+                NewEvent(stream: "annotation/\(Self.newID())", type: EventType.annotationAdded, actor: actor.id, data: data),
+                expectedVersion: 0)
+            return try Self.annotations(log.db, where: "annotations.seq = ?", [event.seq])[0]
+        }
+    }
+
+    /// Records a problem report. `actor` is a user id or `anonymous:<opaque>`; the e-mail address, if given,
+    /// is kept outside the public log for the curators' follow-up.
+    public func report(
+        record id: String, category: String, description: String, term: String?, email: String?, actor: String
+    ) throws -> Report {
+        let email = email.map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { $0.isEmpty ? nil : $0 }
+        if let email, email.count > 254 || email.range(of: #"^[^@\s]+@[^@\s]+\.[^@\s]+$"#, options: .regularExpression) == nil {
+            throw InvalidInput(field: "email", reason: "not an e-mail address")
+        }
+        return try write { log in
+            let data = try Contributions.report(
+                for: try currentRecord(id, db: log.db), category: category, description: description, term: term)
+            let reportID = Self.newID()
+            let event = try log.append(
+                NewEvent(stream: "report/\(reportID)", type: EventType.reportFiled, actor: actor, data: data),
+                expectedVersion: 0)
+            if let email {
+                try log.db.execute(
+                    sql: "INSERT INTO report_contacts (report_id, email) VALUES (?, ?)", arguments: [reportID, email])
+            }
+            return try Self.reports(log.db, where: "reports.seq = ?", [event.seq])[0]
+        }
+    }
+
+    public func contributions(onRecord id: String) throws -> ContributionList {
+        try read { db in
+            ContributionList(
+                proposals: try Self.proposals(db, where: "record_id = ?", [id]),
+                annotations: try Self.annotations(db, where: "record_id = ?", [id]),
+                reports: try Self.reports(db, where: "record_id = ?", [id]))
+        }
+    }
+
+    public func contributions(byActor actor: String, limit: Int = 200) throws -> ContributionList {
+        try read { db in
+            ContributionList(
+                proposals: try Self.proposals(db, where: "actor = ?", [actor], limit: limit),
+                annotations: try Self.annotations(db, where: "actor = ?", [actor], limit: limit),
+                reports: try Self.reports(db, where: "actor = ?", [actor], limit: limit))
+        }
+    }
+
+    private func currentRecord(_ id: String, db: Database) throws -> RecordState {
+        guard let row = try RecordRow.fetch(id: id, db: db) else { throw StoreError.notFound("record \(id)") }
+        return row.state
+    }
+
+    static func newID() -> String { UUID().uuidString.lowercased() }
+
+    private static func proposals(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Proposal] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT proposals.*, users.name AS actor_name FROM proposals LEFT JOIN users ON users.id = proposals.actor
+                WHERE \(condition) ORDER BY proposals.seq DESC LIMIT \(limit)
+                """,
+            arguments: arguments
+        ).map { row in
+            let changes = (try? JSONParser.parse(row["changes"] as String))?.objectValue ?? [:]
+            return Proposal(
+                id: row["id"], recordID: row["record_id"], baseVersion: row["base_version"],
+                changes: changes.keys.sorted().map { term in
+                    TermChange(term: term, from: changes[term]?["from"]?.stringValue, to: changes[term]?["to"]?.stringValue)
+                },
+                rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
+                seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]))
+        }
+    }
+
+    private static func annotations(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Annotation] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT annotations.*, users.name AS actor_name FROM annotations LEFT JOIN users ON users.id = annotations.actor
+                WHERE \(condition) ORDER BY annotations.seq DESC LIMIT \(limit)
+                """,
+            arguments: arguments
+        ).map { row in
+            Annotation(
+                id: row["id"], recordID: row["record_id"], version: row["version"], motivation: row["motivation"],
+                text: row["text"], term: row["term"], actor: row["actor"], actorName: row["actor_name"], seq: row["seq"],
+                createdAt: Timestamp(milliseconds: row["created_at"]))
+        }
+    }
+
+    private static func reports(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Report] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM reports WHERE \(condition) ORDER BY seq DESC LIMIT \(limit)", arguments: arguments
+        ).map { row in
+            Report(
+                id: row["id"], recordID: row["record_id"], version: row["version"], category: row["category"],
+                description: row["description"], term: row["term"], actor: row["actor"], status: row["status"],
+                seq: row["seq"], filedAt: Timestamp(milliseconds: row["filed_at"]))
+        }
+    }
+}
+
+extension Projector {
+    static func projectContribution(_ event: RecordedEvent, db: Database) throws {
+        let data = event.data
+        let common: [String: (any DatabaseValueConvertible)?] = [
+            "id": streamID(event.stream), "record": data["record"]?.stringValue, "actor": event.actor, "seq": event.seq,
+            "at": event.recordedAt.milliseconds, "term": data["term"]?.stringValue,
+        ]
+        switch event.type {
+        case EventType.proposalSubmitted:
+            try db.execute(
+                sql: """
+                    INSERT INTO proposals (id, record_id, base_version, changes, rationale, actor, status, seq, submitted_at)
+                    VALUES (:id, :record, :baseVersion, :changes, :rationale, :actor, 'open', :seq, :at)
+                    """,
+                arguments: StatementArguments(common.merging([
+                    "baseVersion": data["baseVersion"]?.intValue, "changes": CanonicalJSON.string(data["changes"] ?? [:]),
+                    "rationale": data["rationale"]?.stringValue,
+                ]) { $1 }))
+        case EventType.annotationAdded:
+            try db.execute(
+                sql: """
+                    INSERT INTO annotations (id, record_id, version, motivation, text, term, actor, seq, created_at)
+                    VALUES (:id, :record, :version, :motivation, :text, :term, :actor, :seq, :at)
+                    """,
+                arguments: StatementArguments(common.merging([
+                    "version": data["version"]?.intValue, "motivation": data["motivation"]?.stringValue,
+                    "text": data["text"]?.stringValue,
+                ]) { $1 }))
+        case EventType.reportFiled:
+            try db.execute(
+                sql: """
+                    INSERT INTO reports (id, record_id, version, category, description, term, actor, status, seq, filed_at)
+                    VALUES (:id, :record, :version, :category, :description, :term, :actor, 'open', :seq, :at)
+                    """,
+                arguments: StatementArguments(common.merging([
+                    "version": data["version"]?.intValue, "category": data["category"]?.stringValue,
+                    "description": data["description"]?.stringValue,
+                ]) { $1 }))
+        default:
+            break
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import EmendCore
+import Foundation
+import GRDB
+
+/// One version of a record, with the event that made it.
+public struct RecordVersion: Sendable, Equatable {
+    public var state: RecordState
+    public var seq: Int64
+    public var recordedAt: Timestamp
+    public var actor: String
+    /// What made this version: `{"kind": "import", ...}` and later `{"kind": "proposal", ...}`; nil for version 1.
+    public var cause: JSONValue?
+    /// The terms this version changed from the one before (empty for version 1).
+    public var changes: [TermChange]
+}
+
+/// A change to a record after its first version.
+public struct Revision: Sendable, Equatable {
+    public var recordID: String
+    public var version: Int64
+    public var seq: Int64
+    public var recordedAt: Timestamp
+    public var cause: JSONValue?
+    public var changes: [TermChange]
+}
+
+public struct DatasetInfo: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var source: String
+    public var recordCount: Int
+    public var importCount: Int
+    public var lastImportAt: Timestamp
+}
+
+extension Store {
+    /// A record as it is now, or at `version`. Throws `notFound` for an unknown id or version.
+    public func record(id: String, version: Int64? = nil) throws -> RecordVersion {
+        if let version {
+            let history = try history(id: id)
+            guard let match = history.first(where: { $0.state.version == version }) else {
+                throw StoreError.notFound("version \(version) of record \(id) (it has \(history.count))")
+            }
+            return match
+        }
+        return try read { db in
+            guard let row = try RecordRow.fetch(id: id, db: db),
+                let event = try Row.fetchOne(
+                    db, sql: "SELECT recorded_at, actor, type, data FROM events WHERE seq = ?", arguments: [row.seq])
+            else { throw StoreError.notFound("record \(id)") }
+            let cause = event["type"] == EventType.recordRevised ? try JSONParser.parse(event["data"] as String)["cause"] : nil
+            return RecordVersion(
+                state: row.state, seq: row.seq, recordedAt: Timestamp(milliseconds: event["recorded_at"]),
+                actor: event["actor"], cause: cause, changes: [])
+        }
+    }
+
+    /// Every version of a record, oldest first, each with the terms it changed.
+    public func history(id: String) throws -> [RecordVersion] {
+        let events = try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
+                    WHERE stream = ? ORDER BY stream_version
+                    """,
+                arguments: [RecordState.stream(id)]
+            ).map { try Self.event($0) }
+        }
+        var versions: [RecordVersion] = []
+        var state: RecordState?
+        for event in events {
+            let previous = state
+            state = RecordState.apply(event, to: state, id: id)
+            guard let state, state.version == event.streamVersion else { continue }
+            versions.append(
+                RecordVersion(
+                    state: state, seq: event.seq, recordedAt: event.recordedAt, actor: event.actor,
+                    cause: event.data["cause"],
+                    changes: previous.map { TermChange.between($0.fields, state.fields) } ?? []))
+        }
+        guard !versions.isEmpty else { throw StoreError.notFound("record \(id)") }
+        return versions
+    }
+
+    public func dataset(id: String) throws -> DatasetInfo {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM datasets WHERE id = ?", arguments: [id]) else {
+                throw StoreError.notFound("dataset \(id)")
+            }
+            return Self.dataset(row)
+        }
+    }
+
+    public func datasets() throws -> [DatasetInfo] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM datasets ORDER BY title").map(Self.dataset) }
+    }
+
+    /// The latest changes to records after their first import, newest first.
+    public func recentRevisions(limit: Int = 10) throws -> [Revision] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
+                    WHERE type = ? ORDER BY seq DESC LIMIT ?
+                    """,
+                arguments: [EventType.recordRevised, limit]
+            ).map { row in
+                let event = try Self.event(row)
+                let changes = (event.data["changes"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { term, change in
+                    TermChange(term: term, from: change["from"]?.stringValue, to: change["to"]?.stringValue)
+                }
+                return Revision(
+                    recordID: Projector.streamID(event.stream), version: event.streamVersion, seq: event.seq,
+                    recordedAt: event.recordedAt, cause: event.data["cause"], changes: changes)
+            }
+        }
+    }
+
+    private static func dataset(_ row: Row) -> DatasetInfo {
+        DatasetInfo(
+            id: row["id"], title: row["title"], source: row["source"], recordCount: row["record_count"],
+            importCount: row["import_count"], lastImportAt: Timestamp(milliseconds: row["last_import_at"]))
+    }
+}
