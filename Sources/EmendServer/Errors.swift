@@ -41,8 +41,8 @@ struct ErrorDescription {
             case .invalid: self.init(status: .badRequest, code: "invalid", message: error.description)
             case .corrupt: self.init(status: .internalServerError, code: "corrupt", message: error.description)
             }
-        case let error as HTTPError:
-            let message = error.body ?? error.status.reasonPhrase
+        case let error as any HTTPResponseError:
+            let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase
             switch error.status {
             case .contentTooLarge: self.init(status: error.status, code: "too_large", message: "the request body is over the size limit")
             case .notFound: self.init(status: error.status, code: "not_found", message: message)
