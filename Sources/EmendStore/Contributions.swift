@@ -56,6 +56,9 @@ extension Store {
     ) throws -> Proposal {
         try write { log in
             let record = try currentRecord(id, db: log.db)
+            guard baseVersion <= record.version else {
+                throw InvalidInput(field: "baseVersion", reason: "record \(id) has no version \(baseVersion); it is at \(record.version)")
+            }
             guard record.version == baseVersion else {
                 throw StoreError.conflict(stream: RecordState.stream(id), expected: baseVersion, actual: record.version)
             }

@@ -54,8 +54,9 @@ struct RecordsAPI {
     @Sendable func propose(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let user = try Self.signedIn(context)
         let body = try await Self.jsonObject(request, context: context)
-        guard let baseVersion = body["baseVersion"]?.intValue else {
-            throw RequestError.badParameter("baseVersion", reason: "required: the version of the record the changes are based on")
+        guard let baseVersion = body["baseVersion"]?.intValue, baseVersion > 0 else {
+            throw RequestError.badParameter(
+                "baseVersion", reason: "required: the version of the record the changes are based on, a whole number from 1")
         }
         guard let changes = body["changes"]?.objectValue else {
             throw RequestError.badParameter("changes", reason: "required: an object {term: new value, or null to remove the term}")
@@ -71,26 +72,32 @@ struct RecordsAPI {
         let proposal = try store.submitProposal(
             record: try context.parameters.require("id"), baseVersion: baseVersion, changes: proposed,
             rationale: try Self.string(body, "rationale") ?? "", actor: user)
-        return JSONResponse(["proposal": Representation.proposal(proposal)], status: .created).response
+        return JSONResponse(Representation.proposal(proposal), status: .created).response
     }
 
-    /// A W3C Web Annotation (its `motivation`, the `value` of its TextualBody, and a `term=NAME` FragmentSelector on
-    /// its target), or the short form `{"motivation", "text", "term"?}`.
+    /// A W3C Web Annotation (its `motivation`, a TextualBody's `value` or `bodyValue`, and a `term=NAME`
+    /// FragmentSelector on its target), or the short form `{"motivation", "text", "term"?}`.
     @Sendable func annotate(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let user = try Self.signedIn(context)
+        let id = try context.parameters.require("id")
         let body = try await Self.jsonObject(request, context: context)
-        let motivation = (try Self.string(body, "motivation") ?? "").replacingOccurrences(of: "oa:", with: "")
-        var text = try Self.string(body, "text"), term = try Self.string(body, "term")
+        var motivation = try Self.string(body, "motivation")
+        if let first = body["motivation"]?.arrayValue?.first?.stringValue { motivation = first }
+        if let name = motivation, name.hasPrefix("oa:") { motivation = String(name.dropFirst(3)) }
+        var text = try Self.string(body, "text") ?? Self.string(body, "bodyValue"), term = try Self.string(body, "term")
         if let annotationBody = body["body"] {
-            let bodies = annotationBody.arrayValue ?? [annotationBody]
-            text = bodies.lazy.compactMap { $0.stringValue ?? $0["value"]?.stringValue }.first
+            // A string body is a link in the W3C model, not text: only textual bodies are notes.
+            text = (annotationBody.arrayValue ?? [annotationBody]).lazy.compactMap { $0["value"]?.stringValue }.first
             guard text != nil else { throw RequestError.badParameter("body", reason: "needs a TextualBody with a value") }
         }
-        if let selector = body["target"]?["selector"]?["value"]?.stringValue, selector.hasPrefix("term=") {
-            term = String(selector.dropFirst(5))
+        if let target = body["target"] {
+            let source = target.stringValue ?? target["source"]?.stringValue ?? ""
+            guard source.contains("/records/\(id)") else {
+                throw RequestError.badParameter("target", reason: "its source must be this record, .../records/\(id)")
+            }
+            if let selector = target["selector"]?["value"]?.stringValue, selector.hasPrefix("term=") { term = String(selector.dropFirst(5)) }
         }
-        let annotation = try store.annotate(
-            record: try context.parameters.require("id"), motivation: motivation, text: text ?? "", term: term, actor: user)
+        let annotation = try store.annotate(record: id, motivation: motivation ?? "", text: text ?? "", term: term, actor: user)
         return JSONResponse(Representation.annotation(annotation, baseURL: contributors.baseURL), status: .created).response
     }
 
@@ -101,7 +108,7 @@ struct RecordsAPI {
             record: try context.parameters.require("id"), category: try Self.string(body, "category") ?? "",
             description: try Self.string(body, "description") ?? "", term: try Self.string(body, "term"),
             email: try Self.string(body, "email"), actor: actor)
-        return JSONResponse(["report": Representation.report(report)], status: .created).response
+        return JSONResponse(Representation.report(report), status: .created).response
     }
 
     private static func signedIn(_ context: EmendRequestContext) throws -> User {

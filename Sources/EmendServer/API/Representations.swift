@@ -72,7 +72,7 @@ enum Representation {
                 "type": "FragmentSelector", "conformsTo": "http://tools.ietf.org/rfc/rfc3986", "value": .string("term=\(term)"),
             ]
         }
-        var creator: [String: JSONValue] = ["id": .string("\(baseURL)/users/\(annotation.actor)"), "type": "Person"]
+        var creator: [String: JSONValue] = ["id": .string("urn:uuid:\(annotation.actor)"), "type": "Person"]
         if let name = annotation.actorName { creator["nickname"] = .string(name) }
         return [
             "@context": "http://www.w3.org/ns/anno.jsonld", "id": .string("urn:uuid:\(annotation.id)"), "type": "Annotation",

@@ -19,6 +19,9 @@ enum SearchParameters {
             case "q":
                 query.text = value
             case "year":
+                guard query.yearFrom == nil, query.yearTo == nil else {
+                    throw RequestError.badParameter(name, reason: "given twice; one year or one range")
+                }
                 (query.yearFrom, query.yearTo) = try years(value)
             case "bbox":
                 query.boundingBox = try boundingBox(value)
