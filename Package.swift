@@ -51,6 +51,7 @@ let package = Package(
             name: "emend",
             dependencies: [
                 "EmendServer",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -42,6 +42,13 @@ extension Store {
         }
     }
 
+    /// Lets a user (made with `addUser`) sign in to the site with a password; the bcrypt hash stays outside the log.
+    public func setPassword(userID: String, bcrypt: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "REPLACE INTO passwords (user_id, bcrypt) VALUES (?, ?)", arguments: [userID, bcrypt])
+        }
+    }
+
     /// The user with this name and their bcrypt hash, if they have a password.
     public func passwordHash(forName name: String) throws -> (User, String)? {
         try read { db in

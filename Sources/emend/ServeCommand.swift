@@ -5,6 +5,7 @@ import EmendServer
 import EmendStore
 import Foundation
 import Hummingbird
+import HummingbirdBcrypt
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,7 +13,7 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             --demo starts on a new temporary database holding two real museum archives that ship with Emend \
             (UCSB Gryonoides wasps, CC0; the CPMR Ghana herbarium GBIF download, CC BY 4.0) and a demo \
-            contributor and curator, whose API tokens it prints.
+            contributor and curator, whose passwords and API tokens it prints.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -22,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = demo ? try Self.demoStore() : try database.open()
-        print("Emend on http://\(host):\(port)/")
+        Self.announce("Emend on http://\(host):\(port)/")
         let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: host, port: port))
         try await app.runService()
     }
@@ -41,13 +42,20 @@ struct ServeCommand: AsyncParsableCommand {
                 source: ImportSource(
                     datasetID: Identifiers.slug(name), title: source.title ?? name, source: source.sourceName,
                     unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms))
-            print("Demo: imported \(summary.added) records from \(source.sourceName)")
+            announce("Demo: imported \(summary.added) records from \(source.sourceName)")
         }
         for (name, role) in [("demo-contributor", Role.contributor), ("demo-curator", Role.curator)] {
-            let (_, token) = try store.addUser(name: name, role: role, scopes: role == .curator ? ["CNCI"] : [])
-            print("Demo: \(role.rawValue) \(name), API token \(token)")
+            let (user, token) = try store.addUser(name: name, role: role, scopes: role == .curator ? ["CNCI"] : [])
+            let password = "demo-" + String(UUID().uuidString.lowercased().prefix(8))
+            try store.setPassword(userID: user.id, bcrypt: Bcrypt.hash(password, cost: 10))
+            announce("Demo: \(role.rawValue) \(name), password \(password), API token \(token)")
         }
-        print("Demo database: \(path)")
+        announce("Demo database: \(path)")
         return store
+    }
+
+    /// Unbuffered, so that whoever reads the demo's credentials from a pipe sees them as soon as they are printed.
+    private static func announce(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 }
