@@ -44,14 +44,17 @@ extension Store {
             return match
         }
         return try read { db in
-            guard let row = try RecordRow.fetch(id: id, db: db),
-                let event = try Row.fetchOne(
-                    db, sql: "SELECT recorded_at, actor, type, data FROM events WHERE seq = ?", arguments: [row.seq])
-            else { throw StoreError.notFound("record \(id)") }
-            let cause = event["type"] == EventType.recordRevised ? try JSONParser.parse(event["data"] as String)["cause"] : nil
+            guard let row = try RecordRow.fetch(id: id, db: db) else { throw StoreError.notFound("record \(id)") }
+            // The event's data is only read for a revision, whose cause the answer carries.
+            let event = try db.cachedStatement(
+                sql: "SELECT recorded_at, actor, CASE WHEN type = ? THEN data END AS revision FROM events WHERE seq = ?")
+            guard let made = try Row.fetchOne(event, arguments: [EventType.recordRevised, row.seq]) else {
+                throw StoreError.corrupt(seq: row.seq, reason: "records names an event the log does not have")
+            }
+            let cause = try (made["revision"] as String?).map { try JSONParser.parse($0)["cause"] } ?? nil
             return RecordVersion(
-                state: row.state, seq: row.seq, recordedAt: Timestamp(milliseconds: event["recorded_at"]),
-                actor: event["actor"], cause: cause, changes: [])
+                state: row.state, seq: row.seq, recordedAt: Timestamp(milliseconds: made["recorded_at"]),
+                actor: made["actor"], cause: cause, changes: [])
         }
     }
 

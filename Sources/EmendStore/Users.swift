@@ -22,15 +22,27 @@ extension Store {
         for scope in scopes where scope.isEmpty || scope.split(separator: ":", omittingEmptySubsequences: false).count > 2 {
             throw StoreError.invalid("a scope is INSTITUTION or INSTITUTION:COLLECTION; got \"\(scope)\"")
         }
-        let token = Self.newToken()
+        var token = ""
         let user = try write { log in
             let user = try Self.appendUser(name: name, role: role, scopes: scopes, actor: actor, log: &log)
-            try log.db.execute(
-                sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)",
-                arguments: [Data(SHA256.hash(data: Array(token.utf8))), user.id, log.now.milliseconds])
+            token = try Self.insertToken(for: user.id, db: log.db, now: log.now)
             return user
         }
         return (user, token)
+    }
+
+    /// A new API token for an existing user, shown once; only its SHA-256 is kept.
+    public func newToken(for userID: String) throws -> String {
+        let now = clock()
+        return try writer.write { db in try Self.insertToken(for: userID, db: db, now: now) }
+    }
+
+    private static func insertToken(for userID: String, db: Database, now: Timestamp) throws -> String {
+        let token = newToken()
+        try db.execute(
+            sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)",
+            arguments: [Data(SHA256.hash(data: Array(token.utf8))), userID, now.milliseconds])
+        return token
     }
 
     /// Self-registration: a contributor who signs in with a password. The bcrypt hash stays outside the log.

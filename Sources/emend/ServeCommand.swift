@@ -20,11 +20,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on.") var host = "127.0.0.1"
     @Option(help: "The port to listen on.") var port = 8080
     @Flag(help: "Start on a new demo database instead of --db.") var demo = false
+    @Option(help: "The address the public uses, e.g. https://emend.example.org (default: http://HOST:PORT).") var publicURL: String?
+    @Flag(help: "Mark cookies Secure: set this when the site is served over HTTPS, directly or behind a TLS proxy.")
+    var secureCookies = false
 
     func run() async throws {
         let store = demo ? try Self.demoStore() : try database.open()
         Self.announce("Emend on http://\(host):\(port)/")
-        let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: host, port: port))
+        let app = try await buildApplication(store: store, configuration: ServerConfiguration(
+                host: host, port: port, publicURL: publicURL, secureCookies: secureCookies || publicURL?.hasPrefix("https://") == true))
         try await app.runService()
     }
 

@@ -66,6 +66,12 @@ import Testing
             #expect(registered.status == .seeOther)
             #expect(browser.hasSession)
             #expect(try await browser.get("/me").text.contains("Signed in as <strong>alice</strong>"))
+            // And makes an API token for a script, which then acts as her
+            let tokenPage = try await browser.post("/me/tokens", []).text
+            let token = try #require(tokenPage.range(of: #"emend_[0-9a-f]{64}"#, options: .regularExpression).map { String(tokenPage[$0]) })
+            let note = try await client.post(
+                "/api/records/\(TestApp.id("occ-1"))/annotations", json: #"{"motivation": "commenting", "text": "From a script"}"#, token: token)
+            #expect(note.jsonBody["creator"]?["nickname"] == "alice")
             // When they log out, they are signed out
             try await browser.post("/logout", [])
             #expect(try await browser.get("/me").status == .seeOther)

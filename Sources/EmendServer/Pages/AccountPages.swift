@@ -15,6 +15,7 @@ struct AccountPages {
         site.post("login", use: logIn)
         site.post("logout", use: logOut)
         site.get("me", use: me)
+        site.post("me/tokens", use: newToken)
     }
 
     @Sendable func registerForm(_ request: Request, context: EmendRequestContext) -> Response {
@@ -61,15 +62,24 @@ struct AccountPages {
 
     @Sendable func me(_ request: Request, context: EmendRequestContext) throws -> Response {
         guard let user = context.identity else { return .seeOther("/login?next=/me") }
+        return try mePage(user, context: context)
+    }
+
+    /// A token for the API, for the contributor's own scripts; shown on this one page and never again.
+    @Sendable func newToken(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard let user = context.identity else { return .seeOther("/login?next=/me") }
+        return try mePage(user, newToken: try store.newToken(for: user.id), context: context)
+    }
+
+    private func mePage(_ user: User, newToken: String? = nil, context: EmendRequestContext) throws -> Response {
         let contributions = try store.contributions(byActor: user.id)
-        return pages.render(
-            "me",
-            [
-                "proposals": contributions.proposals.map(RecordView.proposal),
-                "annotations": contributions.annotations.map(RecordView.annotation),
-                "reports": contributions.reports.map(RecordView.report),
-            ],
-            context: context)
+        var values: [String: Any] = [
+            "proposals": contributions.proposals.map(RecordView.proposal),
+            "annotations": contributions.annotations.map(RecordView.annotation),
+            "reports": contributions.reports.map(RecordView.report),
+        ]
+        if let newToken { values["newToken"] = newToken }
+        return pages.render("me", values, context: context)
     }
 
     /// Only a path on this site, so that a crafted link cannot send someone elsewhere after logging in.
