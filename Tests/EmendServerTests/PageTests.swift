@@ -41,6 +41,9 @@ import Testing
             let search = try await client.get("/search?institutionCode=CNCI").text
             #expect(search.contains("2 records"))
             #expect(search.contains(#"<a href="/search?institutionCode=CNCI&amp;country=Ghana">Ghana</a>"#))
+            // A facet value replaces a filter on the same term rather than adding a second one
+            let narrowed = try await client.get("/search?year=1900..1960").text
+            #expect(narrowed.contains(#"<a href="/search?year=1925">1925</a>"#))
         }
     }
 

@@ -85,7 +85,10 @@ struct SitePages {
                     [
                         "label": facet.term.rawValue,
                         "values": facet.values.map { value in
-                            ["value": value.value, "count": value.count, "link": link(kept + [(facet.term.rawValue, value.value)])]
+                            [
+                                "value": value.value, "count": value.count,
+                                "link": link(kept.filter { $0.0 != facet.term.rawValue } + [(facet.term.rawValue, value.value)]),
+                            ]
                         },
                     ]
                 },
