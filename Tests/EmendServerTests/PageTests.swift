@@ -42,6 +42,8 @@ import Testing
             #expect(search.contains("2 records"))
             #expect(search.contains(#"<a href="/search?institutionCode=CNCI&amp;country=Ghana">Ghana</a>"#))
             // A facet value replaces a filter on the same term rather than adding a second one
+            let nothing = try await client.get("/search?q=zzz").text
+            #expect(nothing.contains("0 records") && !nothing.contains("Next page") && !nothing.contains("<h2>country</h2>"))
             let narrowed = try await client.get("/search?year=1900..1960").text
             #expect(narrowed.contains(#"<a href="/search?year=1925">1925</a>"#))
         }

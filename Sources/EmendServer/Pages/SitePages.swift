@@ -80,8 +80,8 @@ struct SitePages {
                         "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
                     ]
                 },
-                "next": result.next.map { link(kept + [("cursor", $0)]) } as Any,
-                "facets": result.facets.map { facet in
+                "hasNext": result.next != nil, "next": result.next.map { link(kept + [("cursor", $0)]) } ?? "",
+                "facets": result.facets.filter { !$0.values.isEmpty }.map { facet in
                     [
                         "label": facet.term.rawValue,
                         "values": facet.values.map { value in
