@@ -141,6 +141,21 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("4 facet indexes") { db in
+            // Each index a search filters by also carries the terms it facets on, so that counting the countries,
+            // families, institutions or years of the records a filter selects reads the index alone.
+            try db.execute(
+                sql: """
+                    DROP INDEX records_year;
+                    DROP INDEX records_country;
+                    DROP INDEX records_dataset;
+                    DROP INDEX records_collection;
+                    CREATE INDEX records_year ON records(year, country, family, institution_code);
+                    CREATE INDEX records_country ON records(country, year, family, institution_code);
+                    CREATE INDEX records_dataset ON records(dataset_id, year, country, family, institution_code);
+                    CREATE INDEX records_collection ON records(institution_code, collection_code, year, country, family);
+                    """)
+        }
         return migrator
     }
 }
