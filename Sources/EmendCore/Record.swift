@@ -13,6 +13,11 @@ public enum EventType {
     public static let userAdded = "UserAdded"
     /// `proposal/<id>` version 1: `{"record", "baseVersion", "changes": {term: {"from", "to"}}, "rationale"}`.
     public static let proposalSubmitted = "ProposalSubmitted"
+    /// `proposal/<id>` version 2: `{"record", "version", "changes": {term: {"from", "to"}}, "note"?}`: the curator
+    /// accepted these changes, which made `version` of the record (a RecordRevised with cause `proposal`).
+    public static let proposalAccepted = "ProposalAccepted"
+    /// `proposal/<id>` version 2: `{"reason"}`.
+    public static let proposalRejected = "ProposalRejected"
     /// `annotation/<id>` version 1: `{"record", "version", "motivation", "text", "term"?}` (W3C Web Annotation).
     public static let annotationAdded = "AnnotationAdded"
     /// `report/<id>` version 1: `{"record", "version", "category", "description", "term"?}`.

@@ -34,11 +34,14 @@ struct ErrorDescription {
                 status: .tooManyRequests, code: "rate_limited",
                 message: "too many reports from this address; try again in \(seconds) s",
                 headers: [.retryAfter: String(seconds)])
+        case let error as StaleProposal:
+            self.init(status: .conflict, code: "stale", message: error.description)
         case let error as StoreError:
             switch error {
             case .conflict: self.init(status: .conflict, code: "conflict", message: error.description)
             case .notFound: self.init(status: .notFound, code: "not_found", message: error.description)
             case .invalid: self.init(status: .badRequest, code: "invalid", message: error.description)
+            case .forbidden: self.init(status: .forbidden, code: "forbidden", message: error.description)
             case .corrupt: self.init(status: .internalServerError, code: "corrupt", message: error.description)
             }
         case let error as any HTTPResponseError:

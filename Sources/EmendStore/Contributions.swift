@@ -13,6 +13,11 @@ public struct Proposal: Sendable, Equatable {
     public var status: String
     public var seq: Int64
     public var submittedAt: Timestamp
+    /// Once decided: who, when, why (a rejection's reason or an acceptance's note), and the version accepting made.
+    public var decidedBy: String?
+    public var decidedAt: Timestamp?
+    public var reason: String?
+    public var acceptedVersion: Int64?
 }
 
 public struct Annotation: Sendable, Equatable {
@@ -131,7 +136,7 @@ extension Store {
 
     static func newID() -> String { UUID().uuidString.lowercased() }
 
-    private static func proposals(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Proposal] {
+    static func proposals(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Proposal] {
         try Row.fetchAll(
             db,
             sql: """
@@ -147,7 +152,9 @@ extension Store {
                     TermChange(term: term, from: changes[term]?["from"]?.stringValue, to: changes[term]?["to"]?.stringValue)
                 },
                 rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
-                seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]))
+                seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]), decidedBy: row["decided_by"],
+                decidedAt: (row["decided_at"] as Int64?).map(Timestamp.init(milliseconds:)), reason: row["reason"],
+                acceptedVersion: row["accepted_version"])
         }
     }
 

@@ -33,6 +33,8 @@ enum Projector {
                 ])
         case EventType.proposalSubmitted, EventType.annotationAdded, EventType.reportFiled:
             try projectContribution(event, db: db)
+        case EventType.proposalAccepted, EventType.proposalRejected:
+            try projectDecision(event, db: db)
         default:
             break
         }

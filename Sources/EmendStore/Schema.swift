@@ -156,6 +156,17 @@ enum Schema {
                     CREATE INDEX records_collection ON records(institution_code, collection_code, year, country, family);
                     """)
         }
+        migrator.registerMigration("5 decisions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE proposals ADD COLUMN decided_by TEXT;
+                    ALTER TABLE proposals ADD COLUMN decided_seq INTEGER;
+                    ALTER TABLE proposals ADD COLUMN decided_at INTEGER;
+                    ALTER TABLE proposals ADD COLUMN reason TEXT;               -- why it was rejected, or the curator's note
+                    ALTER TABLE proposals ADD COLUMN accepted_version INTEGER;  -- the record version accepting it made
+                    CREATE INDEX proposals_status ON proposals(status, seq);
+                    """)
+        }
         return migrator
     }
 }

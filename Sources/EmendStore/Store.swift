@@ -82,6 +82,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case conflict(stream: String, expected: Int64, actual: Int64)
     case notFound(String)
     case invalid(String)
+    /// The user may not do this: a curator outside their scope, an auditor deciding.
+    case forbidden(String)
     /// The log or a read model is not what it should be.
     case corrupt(seq: Int64?, reason: String)
 
@@ -90,6 +92,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .conflict(let stream, let expected, let actual):
             return "\(stream) is at version \(actual), not \(expected): it changed in the meantime"
         case .notFound(let what): return "\(what) not found"
+        case .forbidden(let reason): return reason
         case .invalid(let reason): return reason
         case .corrupt(let seq?, let reason): return "seq \(seq): \(reason)"
         case .corrupt(nil, let reason): return reason

@@ -111,14 +111,14 @@ struct RecordsAPI {
         return JSONResponse(Representation.report(report), status: .created).response
     }
 
-    private static func signedIn(_ context: EmendRequestContext) throws -> User {
+    static func signedIn(_ context: EmendRequestContext) throws -> User {
         guard let user = context.identity else {
             throw RequestError.unauthorized("this needs an account: send Authorization: Bearer TOKEN")
         }
         return user
     }
 
-    private static func jsonObject(_ request: Request, context: EmendRequestContext) async throws -> [String: JSONValue] {
+    static func jsonObject(_ request: Request, context: EmendRequestContext) async throws -> [String: JSONValue] {
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         let value: JSONValue
@@ -129,7 +129,7 @@ struct RecordsAPI {
         return object
     }
 
-    private static func string(_ body: [String: JSONValue], _ name: String) throws -> String? {
+    static func string(_ body: [String: JSONValue], _ name: String) throws -> String? {
         switch body[name] {
         case nil, .null: return nil
         case .string(let text): return text

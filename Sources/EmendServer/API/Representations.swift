@@ -48,6 +48,12 @@ enum Representation {
             "id": .string(proposal.id), "record": .string(proposal.recordID), "baseVersion": .int(proposal.baseVersion),
             "changes": changes(proposal.changes), "rationale": .string(proposal.rationale), "actor": .string(proposal.actor),
             "status": .string(proposal.status), "seq": .int(proposal.seq), "submittedAt": .string(proposal.submittedAt.rfc3339),
+            "decision": proposal.decidedAt.map { decidedAt in
+                [
+                    "by": JSONValue(proposal.decidedBy), "at": .string(decidedAt.rfc3339), "reason": JSONValue(proposal.reason),
+                    "version": proposal.acceptedVersion.map(JSONValue.int) ?? .null,
+                ]
+            } ?? .null,
         ]
     }
 

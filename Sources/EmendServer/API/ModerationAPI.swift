@@ -1,0 +1,98 @@
+import EmendCore
+import EmendStore
+import Hummingbird
+
+/// The curators' JSON API: the queue of proposals in their scope, and accepting or rejecting them.
+struct ModerationAPI {
+    let store: Store
+
+    func addRoutes(to api: RouterGroup<EmendRequestContext>) {
+        api.get("moderation/queue", use: queue)
+        api.post("proposals/:id/accept", use: accept)
+        api.post("proposals/:id/reject", use: reject)
+    }
+
+    @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        var query = QueueQuery()
+        for (key, value) in request.uri.queryParameters {
+            let value = String(value)
+            switch key {
+            case "kind":
+                guard value == "proposal" else { throw RequestError.badParameter("kind", reason: "only proposal for now; got \"\(value)\"") }
+            case "status":
+                guard ["open", "accepted", "rejected"].contains(value) else {
+                    throw RequestError.badParameter("status", reason: "open, accepted or rejected; got \"\(value)\"")
+                }
+                query.status = value
+            case "institutionCode": query.institutionCode = value
+            case "collectionCode": query.collectionCode = value
+            case "sort":
+                guard ["oldest", "newest"].contains(value) else { throw RequestError.badParameter("sort", reason: "oldest or newest; got \"\(value)\"") }
+                query.newestFirst = value == "newest"
+            case "limit":
+                guard let limit = Int(value), (1...RecordQuery.maxLimit).contains(limit) else {
+                    throw RequestError.badParameter("limit", reason: "a whole number from 1 to \(RecordQuery.maxLimit); got \"\(value)\"")
+                }
+                query.limit = limit
+            case "cursor":
+                guard let after = Int64(value) else { throw RequestError.badParameter("cursor", reason: "not a cursor this API gave") }
+                query.after = after
+            default:
+                throw RequestError.badParameter(
+                    String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, sort, limit, cursor")
+            }
+        }
+        let page = try store.moderationQueue(query, for: user)
+        return JSONResponse([
+            "items": .array(page.items.map { item in
+                [
+                    "kind": "proposal", "proposal": Representation.proposal(item.proposal),
+                    "record": [
+                        "id": .string(item.proposal.recordID), "version": .int(item.recordVersion),
+                        "scientificName": JSONValue(item.scientificName), "catalogNumber": JSONValue(item.catalogNumber),
+                        "institutionCode": JSONValue(item.institutionCode), "collectionCode": JSONValue(item.collectionCode),
+                    ],
+                    "stale": Representation.changes(item.stale),
+                    "submitter": [
+                        "id": .string(item.proposal.actor), "name": JSONValue(item.proposal.actorName),
+                        "accepted": .int(Int64(item.submitterAccepted)), "rejected": .int(Int64(item.submitterRejected)),
+                    ],
+                ]
+            }),
+            "next": JSONValue(page.next.map(String.init)),
+            "counts": .object(page.counts.mapValues { .int(Int64($0)) }),
+        ])
+    }
+
+    @Sendable func accept(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        var terms: [String]?
+        if let list = body["terms"] {
+            guard let names = list.arrayValue?.compactMap(\.stringValue), names.count == list.arrayValue?.count else {
+                throw RequestError.badParameter("terms", reason: "an array of term names")
+            }
+            terms = names
+        }
+        var edits: [String: String?] = [:]
+        for (term, value) in body["edits"]?.objectValue ?? [:] {
+            switch value {
+            case .string(let text): edits[term] = text
+            case .null: edits[term] = .some(nil)
+            default: throw RequestError.badParameter("edits.\(term)", reason: "a string, or null to remove the term")
+            }
+        }
+        let (record, version) = try store.acceptProposal(
+            try context.parameters.require("id"), terms: terms, edits: edits, note: try RecordsAPI.string(body, "note"), curator: user)
+        return JSONResponse(["record": .string(record), "version": .int(version)])
+    }
+
+    @Sendable func reject(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        let proposal = try store.rejectProposal(
+            try context.parameters.require("id"), reason: try RecordsAPI.string(body, "reason") ?? "", curator: user)
+        return JSONResponse(Representation.proposal(proposal))
+    }
+}

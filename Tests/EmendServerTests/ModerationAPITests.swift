@@ -1,0 +1,163 @@
+import EmendCore
+import EmendStore
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite struct ModerationAPITests {
+    /// A proposal by the contributor on an NHMUK record (occ-1, in the curator's scope); returns its id.
+    private func propose(
+        _ app: TestApp, _ client: any TestClientProtocol, record: String = "occ-1",
+        changes: String = #"{"decimalLatitude": "51.48", "decimalLongitude": "-0.29", "locality": "Kew"}"#, on version: Int = 1
+    ) async throws -> String {
+        let response = try await client.post(
+            "/api/records/\(TestApp.id(record))/proposals",
+            json: #"{"baseVersion": \#(version), "changes": \#(changes), "rationale": "label"}"#,
+            token: app.contributorToken)
+        return try #require(response.jsonBody["id"]?.stringValue, "\(response.text)")
+    }
+
+    @Test func acceptingPartOfAProposalWithAnEditMakesTheNextVersion() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let id = try await propose(app, client)
+            // When the curator accepts the latitude as proposed and the locality as edited, not the longitude
+            let accepted = try await client.post(
+                "/api/proposals/\(id)/accept", json: #"{"terms": ["decimalLatitude", "locality"], "edits": {"locality": "Kew Gardens, Richmond"}, "note": "thanks"}"#,
+                token: app.curatorToken)
+            #expect(accepted.status == .ok, "\(accepted.text)")
+            #expect(accepted.jsonBody["version"] == 2)
+            // Then version 2 holds exactly the accepted values, and its history names the contributor and the curator
+            let record = try await client.json("/api/records/\(TestApp.id("occ-1"))")
+            #expect(record["fields"]?["decimalLatitude"] == "51.48")
+            #expect(record["fields"]?["decimalLongitude"] == "-0.12")
+            #expect(record["fields"]?["locality"] == "Kew Gardens, Richmond")
+            let cause = try await client.json("/api/records/\(TestApp.id("occ-1"))/history")["versions"]?[1]?["cause"]
+            let contributor = try #require(try app.store.user(forToken: app.contributorToken))
+            let curator = try #require(try app.store.user(forToken: app.curatorToken))
+            #expect(cause == ["kind": "proposal", "proposal": .string(id), "contributor": .string(contributor.id), "curator": .string(curator.id)])
+            // And the proposal says so, with the version it made
+            let proposal = try app.store.proposal(id: id)
+            #expect(proposal.status == "accepted" && proposal.acceptedVersion == 2 && proposal.reason == "thanks")
+            // And the read models still equal a replay of the log
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
+    @Test func rejectingNeedsAReasonAndDecidingTwiceIsAConflict() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let id = try await propose(app, client)
+            #expect(try await client.post("/api/proposals/\(id)/reject", json: #"{"reason": " "}"#, token: app.curatorToken).status == .badRequest)
+            let rejected = try await client.post(
+                "/api/proposals/\(id)/reject", json: #"{"reason": "the record is right as it is"}"#, token: app.curatorToken)
+            #expect(rejected.jsonBody["status"] == "rejected")
+            #expect(rejected.jsonBody["decision"]?["reason"] == "the record is right as it is")
+            #expect(try await client.post("/api/proposals/\(id)/accept", json: "{}", token: app.curatorToken).status == .conflict)
+            #expect(try await client.json("/api/records/\(TestApp.id("occ-1"))")["version"] == 1)
+        }
+    }
+
+    @Test func onlyCuratorsInScopeAndAdminsDecide() async throws {
+        let app = try await TestApp()
+        let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])
+        let (_, admin) = try app.store.addUser(name: "admin", role: .admin, scopes: [])
+        let (_, botanist) = try app.store.addUser(name: "botanist", role: .curator, scopes: ["NHMUK:BOT"])
+        try await app.test { client async throws in
+            let onCNCI = try await propose(app, client, record: "occ-4", changes: #"{"locality": "Legon"}"#)
+            let onEntomology = try await propose(app, client, record: "occ-3", changes: #"{"locality": "Paris 5e"}"#)
+            // Nobody signed in: 401; contributors, auditors and curators outside the record's scope: 403
+            for (token, path) in [
+                (nil, "accept"), (app.contributorToken, "accept"), (auditor, "accept"), (app.curatorToken, "accept"), (botanist, "reject"),
+            ] {
+                let response = try await client.post(
+                    "/api/proposals/\(path == "accept" && token == botanist ? onEntomology : onCNCI)/\(path)", json: #"{"reason": "x"}"#, token: token)
+                #expect(response.status == (token == nil ? .unauthorized : .forbidden), "\(token ?? "nobody") \(path): \(response.text)")
+            }
+            #expect(try await client.post("/api/proposals/\(onEntomology)/reject", json: #"{"reason": "x"}"#, token: botanist).status == .forbidden)
+            #expect(try await client.execute(uri: "/api/moderation/queue", method: .get, headers: [.authorization: "Bearer \(app.contributorToken)"]).status == .forbidden)
+            // The admin decides anywhere
+            #expect(try await client.post("/api/proposals/\(onCNCI)/accept", json: "{}", token: admin).status == .ok)
+            #expect(try await client.post("/api/proposals/nope/accept", json: "{}", token: admin).status == .notFound)
+        }
+    }
+
+    @Test func aStaleTermRefusesAcceptingButOtherChangesDoNot() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let latitude = try await propose(app, client, changes: #"{"decimalLatitude": "51.48"}"#)
+            let locality = try await propose(app, client, changes: #"{"locality": "Kew"}"#)
+            // When the latitude proposal is accepted, the record moves to version 2
+            #expect(try await client.post("/api/proposals/\(latitude)/accept", json: "{}", token: app.curatorToken).status == .ok)
+            // Then the locality proposal (based on version 1) still applies, to version 2
+            let applied = try await client.post("/api/proposals/\(locality)/accept", json: "{}", token: app.curatorToken)
+            #expect(applied.jsonBody["version"] == 3)
+            // But a proposal whose old value is gone is refused with the conflict shown
+            let stale = try await propose(app, client, changes: #"{"locality": "Kew Green"}"#, on: 3)
+            try app.store.write { log in
+                try log.append(
+                    NewEvent(
+                        stream: RecordState.stream(TestApp.id("occ-1")), type: EventType.recordRevised, actor: "system",
+                        data: ["cause": ["kind": "import", "dataset": "test"], "changes": ["locality": ["from": "Kew", "to": "Richmond"]]]),
+                    expectedVersion: 3)
+            }
+            let refused = try await client.post("/api/proposals/\(stale)/accept", json: "{}", token: app.curatorToken)
+            #expect(refused.status == .conflict)
+            #expect(refused.errorCode == "stale")
+            #expect(refused.jsonBody["error"]?["message"]?.stringValue?.contains(#"locality is now "Richmond", not "Kew""#) == true)
+        }
+    }
+
+    @Test func twoCuratorsRacingForOneProposal() async throws {
+        let app = try await TestApp()
+        let (_, second) = try app.store.addUser(name: "curator2", role: .curator, scopes: ["NHMUK"])
+        try await app.test { client async throws in
+            let id = try await propose(app, client)
+            // When two curators accept it at the same moment
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for token in [app.curatorToken, second] {
+                    group.addTask { try await client.post("/api/proposals/\(id)/accept", json: "{}", token: token).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            // Then exactly one wins and the other is told it was decided
+            #expect(statuses.sorted { $0.code < $1.code } == [.ok, .conflict])
+            #expect(try await client.json("/api/records/\(TestApp.id("occ-1"))")["version"] == 2)
+        }
+    }
+
+    @Test func theQueueShowsWhatIsInScope() async throws {
+        let app = try await TestApp()
+        let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])
+        try await app.test { client async throws in
+            let first = try await propose(app, client, changes: #"{"locality": "Kew"}"#)
+            _ = try await propose(app, client, record: "occ-2", changes: #"{"locality": "Cambridge, UK"}"#)
+            _ = try await propose(app, client, record: "occ-4", changes: #"{"locality": "Legon"}"#)
+            _ = try await client.post("/api/proposals/\(first)/reject", json: #"{"reason": "no"}"#, token: app.curatorToken)
+            func queue(_ query: String, _ token: String) async throws -> JSONValue {
+                let response = try await client.execute(uri: "/api/moderation/queue?\(query)", method: .get, headers: [.authorization: "Bearer \(token)"])
+                #expect(response.status == .ok, "\(response.text)")
+                return response.jsonBody
+            }
+            // The NHMUK curator sees the NHMUK items only, with counts per status
+            let mine = try await queue("", app.curatorToken)
+            #expect(mine["items"]?.arrayValue?.count == 1)
+            #expect(mine["counts"] == ["open": 1, "rejected": 1])
+            let item = try #require(mine["items"]?[0])
+            #expect(item["record"]?["catalogNumber"] == "BM002")
+            #expect(item["submitter"]?["rejected"] == 1)
+            #expect(item["proposal"]?["changes"] == [["term": "locality", "from": "Cambridge", "to": "Cambridge, UK"]])
+            // The auditor sees everything; paging and filters work
+            let all = try await queue("limit=1", auditor)
+            #expect(all["counts"] == ["open": 2, "rejected": 1])
+            let next = try #require(all["next"]?.stringValue)
+            #expect(try await queue("limit=1&cursor=\(next)", auditor)["items"]?[0]?["record"]?["catalogNumber"] == "CN004")
+            #expect(try await queue("institutionCode=CNCI&sort=newest", auditor)["items"]?.arrayValue?.count == 1)
+            #expect(try await queue("status=rejected", auditor)["items"]?[0]?["proposal"]?["decision"]?["reason"] == "no")
+            let bad = try await client.execute(uri: "/api/moderation/queue?status=maybe", method: .get, headers: [.authorization: "Bearer \(auditor)"])
+            #expect(bad.jsonBody["error"]?["field"] == "status")
+        }
+    }
+}
