@@ -62,7 +62,10 @@ let package = Package(
         .testTarget(name: "EmendInterchangeTests", dependencies: ["EmendInterchange"]),
         .testTarget(
             name: "EmendServerTests",
-            dependencies: ["EmendServer", "EmendInterchange", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "EmendServer", "EmendInterchange", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["emend", "EmendCore"]),
     ]

@@ -1,2 +1,6 @@
 import Foundation
-public enum ModerationResources { public static let bundle = Bundle.module }
+
+/// The curator and auditor console's templates, wherever the binary runs.
+public enum ModerationResources {
+    public static let templates = Bundle.module.url(forResource: "Templates", withExtension: nil)!
+}

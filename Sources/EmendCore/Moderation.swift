@@ -54,4 +54,22 @@ public enum Moderation {
         }
         return trimmed
     }
+
+    /// Basic doubts about a proposed value, for the curator's eye (the quality checks go further).
+    public static func warnings(term: String, value: String?, currentYear: Int) -> [String] {
+        guard let value else { return [] }
+        switch term {
+        case "decimalLatitude":
+            return Double(value).map { (-90...90).contains($0) } == true ? [] : ["latitude is not a number from -90 to 90"]
+        case "decimalLongitude":
+            return Double(value).map { (-180...180).contains($0) } == true ? [] : ["longitude is not a number from -180 to 180"]
+        case "year", "eventDate":
+            guard let year = Int(value.prefix(4)) else { return ["not a date"] }
+            return year > currentYear ? ["a date in the future"] : []
+        case "countryCode":
+            return value.range(of: "^[A-Z]{2}$", options: .regularExpression) == nil ? ["not a two-letter ISO 3166 country code"] : []
+        default:
+            return []
+        }
+    }
 }

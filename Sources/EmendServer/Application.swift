@@ -1,3 +1,4 @@
+import EmendModeration
 import EmendStore
 import EmendWeb
 import Foundation
@@ -44,7 +45,12 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
 }
 
 public func buildRouter(store: Store, configuration: ServerConfiguration) async throws -> Router<EmendRequestContext> {
-    let pages = PageRenderer(library: try await MustacheLibrary(directory: WebResources.templates.path))
+    var templates = try await MustacheLibrary(directory: WebResources.templates.path)
+    for file in try FileManager.default.contentsOfDirectory(atPath: ModerationResources.templates.path) where file.hasSuffix(".mustache") {
+        let text = try String(contentsOf: ModerationResources.templates.appendingPathComponent(file), encoding: .utf8)
+        try templates.register(text, named: String(file.dropLast(".mustache".count)))
+    }
+    let pages = PageRenderer(library: templates)
     let contributors = Contributors(
         store: store, baseURL: configuration.publicURL, bcryptCost: configuration.bcryptCost,
         reportLimiter: RateLimiter(limit: configuration.reportLimit, window: configuration.reportWindow))
@@ -71,6 +77,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
         .add(middleware: CSRFMiddleware(secureCookies: configuration.secureCookies))
     SitePages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     AccountPages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
+    ModerationPages(store: store, pages: pages).addRoutes(to: site)
     return router
 }
 

@@ -11,7 +11,9 @@ struct PageRenderer: Sendable {
     func render(_ template: String, _ values: [String: Any], context: EmendRequestContext, status: HTTPResponse.Status = .ok) -> Response {
         var values = values
         values["csrf"] = context.csrfToken
-        if let user = context.identity { values["user"] = ["name": user.name, "role": user.role.rawValue] }
+        if let user = context.identity {
+            values["user"] = ["name": user.name, "role": user.role.rawValue, "moderator": user.mayReadQueue] as [String: Any]
+        }
         return HTML(library.render(values, withTemplate: template) ?? "", status: status).response
     }
 

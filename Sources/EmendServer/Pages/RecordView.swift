@@ -41,11 +41,16 @@ enum RecordView {
     }
 
     static func proposal(_ proposal: Proposal) -> [String: Any] {
-        [
+        var view: [String: Any] = [
             "id": proposal.id, "recordID": proposal.recordID, "status": proposal.status, "actorName": proposal.actorName ?? proposal.actor,
             "submittedAt": proposal.submittedAt.rfc3339, "baseVersion": proposal.baseVersion, "rationale": proposal.rationale,
             "changes": changes(proposal.changes), "terms": proposal.changes.map(\.term).joined(separator: ", "),
         ]
+        if let decided = proposal.decidedAt {
+            let outcome = proposal.acceptedVersion.map { "accepted into version \($0)" } ?? proposal.status
+            view["decision"] = "\(outcome) on \(decided.rfc3339)\(proposal.reason.map { ". The curator wrote: \($0)" } ?? "")"
+        }
+        return view
     }
 
     static func annotation(_ annotation: Annotation) -> [String: Any] {

@@ -130,6 +130,12 @@ struct SitePages {
             "noteTerms": terms.map { ["value": $0, "selected": $0 == form["noteTerm"] as? String] },
             "reportTerms": terms.map { ["value": $0, "selected": $0 == form["reportTerm"] as? String] },
         ]
+        if shown.cause?["kind"] == "proposal" {
+            func name(_ key: String) throws -> String {
+                try shown.cause?[key]?.stringValue.flatMap { try store.user(id: $0)?.name } ?? "someone"
+            }
+            values["credit"] = "This version is a correction suggested by \(try name("contributor")) and accepted by \(try name("curator"))."
+        }
         values.merge(form) { _, new in new }
         return pages.render("record", values, context: context, status: status)
     }

@@ -1,0 +1,152 @@
+import EmendCore
+import EmendStore
+import Foundation
+import Hummingbird
+
+/// The curators' console: the queue, and reviewing one proposal.
+struct ModerationPages {
+    let store: Store
+    let pages: PageRenderer
+
+    func addRoutes(to site: RouterGroup<EmendRequestContext>) {
+        site.get("moderation", use: queue)
+        site.get("moderation/proposals/:id", use: proposal)
+        site.post("moderation/proposals/:id/accept", use: accept)
+        site.post("moderation/proposals/:id/reject", use: reject)
+    }
+
+    /// The signed-in user, who must be allowed to see the queue.
+    private func moderator(_ context: EmendRequestContext, next: String) throws -> User? {
+        guard let user = context.identity else { return nil }
+        guard user.mayReadQueue else { throw StoreError.forbidden("the moderation console is for curators, admins and auditors") }
+        return user
+    }
+
+    @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard let user = try moderator(context, next: "/moderation") else { return .seeOther("/login?next=/moderation") }
+        let parameters = request.uri.queryParameters
+        var query = QueueQuery()
+        query.status = parameters["status"].map(String.init).flatMap { ["open", "accepted", "rejected"].contains($0) ? $0 : nil } ?? "open"
+        query.institutionCode = parameters["institutionCode"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        query.collectionCode = parameters["collectionCode"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        query.newestFirst = parameters["sort"] == "newest"
+        query.after = parameters["cursor"].flatMap { Int64($0) }
+        let page = try store.moderationQueue(query, for: user)
+        let now = Date().timeIntervalSince1970
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+        var nextParameters = parameters.filter { $0.key != "cursor" }.map { "\($0.key)=\(SitePages.escape(String($0.value)))" }
+        nextParameters.append("cursor=\(page.next ?? 0)")
+        var values: [String: Any] = [
+            "scope": user.role == .curator ? "Your scope: \(user.scopes.joined(separator: ", "))" : "All collections",
+            "counts": page.counts.keys.sorted().map { ["status": $0, "count": page.counts[$0] ?? 0] },
+            "statuses": RecordView.options(["open", "accepted", "rejected"], selected: query.status),
+            "sorts": [
+                ["value": "oldest", "label": "Oldest first", "selected": !query.newestFirst],
+                ["value": "newest", "label": "Newest first", "selected": query.newestFirst],
+            ],
+            "order": query.newestFirst ? "newest first" : "oldest first",
+            "institutionCode": query.institutionCode ?? "", "collectionCode": query.collectionCode ?? "",
+            "hasNext": page.next != nil, "next": "/moderation?" + nextParameters.joined(separator: "&"),
+            "items": page.items.map { item in
+                [
+                    "id": item.proposal.id, "name": item.scientificName ?? item.proposal.recordID,
+                    "catalog": [item.institutionCode, item.collectionCode, item.catalogNumber].compactMap { $0 }.joined(separator: " "),
+                    "isStale": !item.stale.isEmpty, "staleTerms": item.stale.map(\.term).joined(separator: ", "),
+                    "changes": RecordView.changes(item.proposal.changes),
+                    "warnings": item.proposal.changes.flatMap { Moderation.warnings(term: $0.term, value: $0.to, currentYear: year) },
+                    "submitter": item.proposal.actorName ?? item.proposal.actor, "accepted": item.submitterAccepted,
+                    "rejected": item.submitterRejected, "submittedAt": item.proposal.submittedAt.rfc3339,
+                    "age": Self.age(seconds: now - Double(item.proposal.submittedAt.milliseconds) / 1000),
+                ] as [String: Any]
+            },
+        ]
+        if let notice = parameters["notice"] { values["notice"] = notice == "accepted" ? "Accepted." : "Rejected." }
+        return pages.render("queue", values, context: context)
+    }
+
+    @Sendable func proposal(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        guard try moderator(context, next: "/moderation/proposals/\(id)") != nil else {
+            return .seeOther("/login?next=/moderation/proposals/\(id)")
+        }
+        return try proposalPage(id, context: context)
+    }
+
+    private func proposalPage(_ id: String, error: String? = nil, status: HTTPResponse.Status = .ok, context: EmendRequestContext) throws -> Response {
+        let proposal = try store.proposal(id: id)
+        let record = try store.record(id: proposal.recordID)
+        let fields = record.state.fields
+        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+        let history = try store.contributions(byActor: proposal.actor).proposals
+        var values: [String: Any] = [
+            "id": id, "recordID": proposal.recordID, "name": RecordView.heading(fields, id: proposal.recordID),
+            "catalog": [fields["institutionCode"], fields["collectionCode"], fields["catalogNumber"]].compactMap { $0 }.joined(separator: " "),
+            "submitter": proposal.actorName ?? proposal.actor, "accepted": history.filter { $0.status == "accepted" }.count,
+            "rejected": history.filter { $0.status == "rejected" }.count, "submittedAt": proposal.submittedAt.rfc3339,
+            "baseVersion": proposal.baseVersion, "recordVersion": record.state.version,
+            "changedSince": record.state.version != proposal.baseVersion, "status": proposal.status,
+            "isOpen": proposal.status == "open", "rationale": proposal.rationale, "reasons": Moderation.rejectionReasons,
+            "changes": proposal.changes.map { change in
+                [
+                    "term": change.term, "current": fields[change.term] ?? "—", "to": change.to ?? "",
+                    "stale": fields[change.term] != change.from, "now": fields[change.term] ?? "absent",
+                    "warnings": Moderation.warnings(term: change.term, value: change.to, currentYear: year),
+                ] as [String: Any]
+            },
+        ]
+        if let decided = proposal.decidedAt {
+            values["decision"] = "\(proposal.status) on \(decided.rfc3339)\(proposal.reason.map { ": \($0)" } ?? "")"
+        }
+        if let error { values["error"] = error }
+        return pages.render("proposal", values, context: context, status: status)
+    }
+
+    @Sendable func accept(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        let proposal = try store.proposal(id: id)
+        let accepted = proposal.changes.map(\.term).filter { form["accept-\($0)"] == "yes" }
+        var edits: [String: String?] = [:]
+        for change in proposal.changes where accepted.contains(change.term) {
+            if let value = form["edit-\(change.term)"], value != (change.to ?? "") { edits[change.term] = value }
+        }
+        do {
+            _ = try store.acceptProposal(id, terms: accepted, edits: edits, note: form["note"], curator: user)
+        } catch let error as InvalidInput {
+            return try proposalPage(id, error: error.description, status: .badRequest, context: context)
+        } catch let error as StaleProposal {
+            return try proposalPage(id, error: error.description, status: .conflict, context: context)
+        } catch StoreError.conflict {
+            return try proposalPage(id, error: "Somebody decided on this proposal or changed the record first.", status: .conflict, context: context)
+        }
+        return .seeOther("/moderation?notice=accepted")
+    }
+
+    @Sendable func reject(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        let reason = [form["reason"], form["other"]].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }.joined(separator: ": ")
+        do {
+            _ = try store.rejectProposal(id, reason: reason, curator: user)
+        } catch let error as InvalidInput {
+            return try proposalPage(id, error: error.description, status: .badRequest, context: context)
+        } catch StoreError.conflict {
+            return try proposalPage(id, error: "Somebody decided on this proposal first.", status: .conflict, context: context)
+        }
+        return .seeOther("/moderation?notice=rejected")
+    }
+
+    /// "3 days", "5 hours", "just now".
+    static func age(seconds: Double) -> String {
+        for (unit, size) in [("day", 86_400.0), ("hour", 3_600.0), ("minute", 60.0)] where seconds >= size {
+            let count = Int(seconds / size)
+            return "\(count) \(unit)\(count == 1 ? "" : "s")"
+        }
+        return "just now"
+    }
+}

@@ -1,0 +1,78 @@
+import EmendCore
+import EmendStore
+import Hummingbird
+import HummingbirdBcrypt
+import HummingbirdTesting
+import Testing
+
+@Suite struct ModerationPageTests {
+    @Test func aCuratorAcceptsOnlyTheLatitudeFromTheQueue() async throws {
+        // Given a contributor's proposal of a new latitude and longitude, and a curator with a password
+        let app = try await TestApp()
+        let curator = try #require(try app.store.user(forToken: app.curatorToken))
+        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
+        let id = TestApp.id("occ-2")
+        try await app.test { client async throws in
+            let proposed = try await client.post(
+                "/api/records/\(id)/proposals",
+                json: #"{"baseVersion": 1, "changes": {"decimalLatitude": "52.21", "decimalLongitude": "0.13"}, "rationale": "Gazetteer"}"#,
+                token: app.contributorToken)
+            let proposal = try #require(proposed.jsonBody["id"]?.stringValue)
+            // Visitors are sent to log in; contributors are refused
+            let visitor = Browser(client)
+            #expect(try await visitor.get("/moderation").headers[.location] == "/login?next=/moderation")
+            // When the curator logs in, finds it in the queue and accepts only the latitude
+            let browser = Browser(client)
+            try await browser.get("/login")
+            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let queue = try await browser.get("/moderation").text
+            #expect(queue.contains(#"<a href="/moderation/proposals/\#(proposal)">Quercus petraea</a>"#))
+            #expect(queue.contains("<code>decimalLatitude</code>: <del>52.2</del> → <ins>52.21</ins>"))
+            let review = try await browser.get("/moderation/proposals/\(proposal)")
+            #expect(review.status == .ok)
+            let accepted = try await browser.post(
+                "/moderation/proposals/\(proposal)/accept",
+                [("accept-decimalLatitude", "yes"), ("edit-decimalLatitude", "52.21"), ("edit-decimalLongitude", "0.13")])
+            #expect(accepted.headers[.location] == "/moderation?notice=accepted")
+            // Then the record page shows version 2 with the new latitude and the contributor's credit
+            let record = try await browser.get("/records/\(id)").text
+            #expect(record.contains("version 2"))
+            #expect(record.contains("<dt>decimalLatitude</dt><dd>52.21</dd>"))
+            #expect(record.contains("<dt>decimalLongitude</dt><dd>0.12</dd>"))
+            #expect(record.contains("suggested by contributor and accepted by curator"))
+            #expect(try app.store.contributions(byActor: try #require(try app.store.user(forToken: app.contributorToken)).id)
+                .proposals.first?.status == "accepted")
+        }
+    }
+
+    @Test func contributedTextIsEscapedInTheConsole() async throws {
+        let app = try await TestApp()
+        let curator = try #require(try app.store.user(forToken: app.curatorToken))
+        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
+        try await app.test { client async throws in
+            let attack = #"\"><img src=x onerror=alert(1)><script>alert(1)</script>"#
+            let proposed = try await client.post(
+                "/api/records/\(TestApp.id("occ-1"))/proposals",
+                json: #"{"baseVersion": 1, "changes": {"locality": "\#(attack)"}, "rationale": "\#(attack)"}"#, token: app.contributorToken)
+            let proposal = try #require(proposed.jsonBody["id"]?.stringValue, "\(proposed.text)")
+            let browser = Browser(client)
+            try await browser.get("/login")
+            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            for path in ["/moderation", "/moderation/proposals/\(proposal)"] {
+                let page = try await browser.get(path).text
+                #expect(!page.contains("<img src=x") && !page.contains("<script>alert"), "\(path)")
+                #expect(page.contains("&lt;script&gt;"), "\(path)")
+            }
+        }
+    }
+
+    @Test func contributorsCannotOpenTheConsole() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let browser = Browser(client)
+            try await browser.get("/register")
+            try await browser.post("/register", [("name", "alice"), ("password", "correct horse battery")])
+            #expect(try await browser.get("/moderation").status == .forbidden)
+        }
+    }
+}
