@@ -128,6 +128,21 @@ import Testing
         }
     }
 
+    @Test func bulkDecisionsReportEachItem() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let ok = try await propose(app, client, changes: #"{"locality": "Kew"}"#)
+            let outOfScope = try await propose(app, client, record: "occ-4", changes: #"{"locality": "Legon"}"#)
+            let response = try await client.post(
+                "/api/proposals/bulk", json: #"{"ids": ["\#(ok)", "\#(outOfScope)", "nope"], "action": "reject", "reason": "duplicate"}"#,
+                token: app.curatorToken)
+            let results = try #require(response.jsonBody["results"]?.arrayValue)
+            #expect(results.map { $0["ok"] } == [true, false, false])
+            #expect(results.map { $0["error"]?["code"] } == [nil, "forbidden", "not_found"])
+            #expect(try await client.post("/api/proposals/bulk", json: #"{"ids": [], "action": "accept"}"#, token: app.curatorToken).status == .badRequest)
+        }
+    }
+
     @Test func theQueueShowsWhatIsInScope() async throws {
         let app = try await TestApp()
         let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])

@@ -10,6 +10,7 @@ struct ModerationAPI {
         api.get("moderation/queue", use: queue)
         api.post("proposals/:id/accept", use: accept)
         api.post("proposals/:id/reject", use: reject)
+        api.post("proposals/bulk", use: bulk)
     }
 
     @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
@@ -94,5 +95,37 @@ struct ModerationAPI {
         let proposal = try store.rejectProposal(
             try context.parameters.require("id"), reason: try RecordsAPI.string(body, "reason") ?? "", curator: user)
         return JSONResponse(Representation.proposal(proposal))
+    }
+
+    /// Many proposals decided with one action (and one reason): each on its own, so that one stale or out-of-scope
+    /// proposal does not stop the others. The answer lists every id with its outcome.
+    @Sendable func bulk(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        guard let ids = body["ids"]?.arrayValue?.compactMap(\.stringValue), !ids.isEmpty, ids.count <= 1000 else {
+            throw RequestError.badParameter("ids", reason: "an array of 1 to 1000 proposal ids")
+        }
+        let action = try RecordsAPI.string(body, "action")
+        guard action == "accept" || action == "reject" else {
+            throw RequestError.badParameter("action", reason: "accept or reject")
+        }
+        let reason = try RecordsAPI.string(body, "reason") ?? ""
+        if action == "reject" { _ = try Moderation.rejectionReason(reason) }
+        var results: [JSONValue] = []
+        for id in ids {
+            do {
+                if action == "accept" {
+                    let (record, version) = try store.acceptProposal(id, terms: nil, edits: [:], note: reason, curator: user)
+                    results.append(["id": .string(id), "ok": true, "record": .string(record), "version": .int(version)])
+                } else {
+                    _ = try store.rejectProposal(id, reason: reason, curator: user)
+                    results.append(["id": .string(id), "ok": true])
+                }
+            } catch {
+                let description = ErrorDescription(error)
+                results.append(["id": .string(id), "ok": false, "error": description.json["error"] ?? .null])
+            }
+        }
+        return JSONResponse(["results": .array(results)])
     }
 }
