@@ -136,12 +136,15 @@ extension Store {
 
     static func newID() -> String { UUID().uuidString.lowercased() }
 
-    static func proposals(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Proposal] {
+    static func proposals(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, orderBy order: String = "proposals.seq DESC",
+        limit: Int = 1000
+    ) throws -> [Proposal] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT proposals.*, users.name AS actor_name FROM proposals LEFT JOIN users ON users.id = proposals.actor
-                WHERE \(condition) ORDER BY proposals.seq DESC LIMIT \(limit)
+                WHERE \(condition) ORDER BY \(order) LIMIT \(limit)
                 """,
             arguments: arguments
         ).map { row in

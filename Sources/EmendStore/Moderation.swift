@@ -109,6 +109,28 @@ extension Store {
         }
     }
 
+    /// The latest decisions on one contributor's proposals, or on records of one institution (and collection),
+    /// newest first: what the Atom feeds carry.
+    public func decisions(contributor: String? = nil, institutionCode: String? = nil, collectionCode: String? = nil, limit: Int = 50) throws
+        -> [Proposal]
+    {
+        var conditions = Conditions()
+        conditions.add("proposals.decided_seq IS NOT NULL")
+        if let contributor { conditions.add("proposals.actor = ?", [contributor]) }
+        if let institutionCode {
+            conditions.add(
+                "proposals.record_id IN (SELECT id FROM records WHERE institution_code = ?\(collectionCode == nil ? "" : " AND collection_code = ?"))",
+                [institutionCode] + (collectionCode.map { [$0] } ?? []))
+        }
+        return try read { db in
+            try Self.proposals(db, where: conditions.sql, conditions.arguments, orderBy: "proposals.decided_seq DESC", limit: limit)
+        }
+    }
+
+    public func user(named name: String) throws -> User? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user) }
+    }
+
     /// The proposal and its record, if it is still open and the user may decide on it.
     private static func openProposal(_ id: String, deciding user: User, db: Database) throws -> (Proposal, RecordRow) {
         guard let proposal = try proposals(db, where: "proposals.id = ?", [id]).first else {

@@ -1,4 +1,8 @@
 import EmendCore
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import EmendStore
 import Hummingbird
 import HummingbirdTesting
@@ -57,6 +61,15 @@ import Testing
             #expect(rejected.jsonBody["decision"]?["reason"] == "the record is right as it is")
             #expect(try await client.post("/api/proposals/\(id)/accept", json: "{}", token: app.curatorToken).status == .conflict)
             #expect(try await client.json("/api/records/\(TestApp.id("occ-1"))")["version"] == 1)
+            // And the decision is in the contributor's and the collection's Atom feeds, as well-formed XML
+            for path in ["/feeds/contributors/contributor.atom", "/feeds/collections/NHMUK:BOT.atom", "/feeds/collections/NHMUK.atom"] {
+                let feed = try await client.get(path)
+                #expect(feed.headers[.contentType] == "application/atom+xml; charset=utf-8")
+                #expect(feed.text.contains("<summary>decimalLatitude: 51.5 → 51.48; decimalLongitude: -0.12 → -0.29; locality: Kew Gardens → Kew. The curator wrote: the record is right as it is</summary>"), "\(path)")
+                #expect(XMLParser(data: Data(feed.text.utf8)).parse(), "\(path)")
+            }
+            #expect(try await client.get("/feeds/collections/CNCI.atom").text.contains("<entry>") == false)
+            #expect(try await client.get("/feeds/contributors/nobody.atom").status == .notFound)
         }
     }
 
