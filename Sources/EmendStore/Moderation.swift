@@ -47,6 +47,16 @@ public struct QueueItem: Sendable, Equatable {
     public var submitterRejected: Int
 }
 
+public struct QueueHealth: Sendable {
+    public var pendingByCollection: [String: Int]
+    /// Ages of the pending items in milliseconds; nil when none is pending.
+    public var medianAge: Int64?
+    public var p90Age: Int64?
+    public var oldestAge: Int64?
+    /// This week first: decisions, and how many of them accepted.
+    public var decisionsPerWeek: [(decided: Int, accepted: Int)]
+}
+
 public struct QueuePage: Sendable, Equatable {
     public var items: [QueueItem]
     /// The `after` of the next page; nil on the last.
@@ -127,6 +137,61 @@ extension Store {
         }
     }
 
+    /// How the queue is doing, within what the user may see: pending items by collection, their ages, and
+    /// decisions per week with the share accepted, counted back from the store's clock.
+    public func queueHealth(for user: User, weeks: Int = 8) throws -> QueueHealth {
+        guard user.mayReadQueue else { throw StoreError.forbidden("queue figures are for curators, admins and auditors") }
+        let now = clock()
+        let scope = Self.scope(of: user)
+        return try read { db in
+            let pending = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT records.institution_code, records.collection_code, proposals.submitted_at
+                    FROM proposals JOIN records ON records.id = proposals.record_id
+                    WHERE proposals.status = 'open' AND \(scope.sql) ORDER BY proposals.submitted_at
+                    """,
+                arguments: scope.arguments)
+            let ages = pending.map { now.milliseconds - ($0["submitted_at"] as Int64) }
+            func percentile(_ p: Double) -> Int64? { ages.isEmpty ? nil : ages.sorted()[min(ages.count - 1, Int(Double(ages.count) * p))] }
+            var byCollection: [String: Int] = [:]
+            for row in pending {
+                byCollection[[row["institution_code"], row["collection_code"]].compactMap { $0 as String? }.joined(separator: ":"), default: 0] += 1
+            }
+            let week: Int64 = 7 * 24 * 3600 * 1000
+            let decided = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT (? - proposals.decided_at) / ? AS weeks_ago, count(*) AS n, sum(proposals.status = 'accepted') AS accepted
+                    FROM proposals JOIN records ON records.id = proposals.record_id
+                    WHERE proposals.decided_at > ? AND \(scope.sql) GROUP BY 1 ORDER BY 1
+                    """,
+                arguments: [now.milliseconds, week, now.milliseconds - Int64(weeks) * week] + scope.arguments)
+            return QueueHealth(
+                pendingByCollection: byCollection, medianAge: percentile(0.5), p90Age: percentile(0.9), oldestAge: ages.max(),
+                decisionsPerWeek: (0..<weeks).map { ago in
+                    let row = decided.first { ($0["weeks_ago"] as Int) == ago }
+                    return (row?["n"] ?? 0, row?["accepted"] ?? 0)
+                })
+        }
+    }
+
+    /// The records a user's queue covers: a curator's scopes, everything for admins and auditors.
+    private static func scope(of user: User) -> Conditions {
+        var scope = Conditions()
+        guard user.role == .curator else { return scope }
+        let parts = user.scopes.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
+        if parts.isEmpty {
+            scope.add("0")
+        } else {
+            scope.add(
+                "(" + parts.map { $0.count == 1 ? "records.institution_code = ?" : "(records.institution_code = ? AND records.collection_code = ?)" }
+                    .joined(separator: " OR ") + ")",
+                parts.flatMap { $0 })
+        }
+        return scope
+    }
+
     public func user(named name: String) throws -> User? {
         try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user) }
     }
@@ -153,15 +218,7 @@ extension Store {
     /// Proposals in the queue, oldest (or newest) first, within the user's scope.
     public func moderationQueue(_ query: QueueQuery, for user: User) throws -> QueuePage {
         guard user.mayReadQueue else { throw StoreError.forbidden("the moderation queue is for curators, admins and auditors") }
-        var scope = Conditions()
-        if user.role == .curator {
-            let parts = user.scopes.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
-            scope.add(
-                "(" + parts.map { $0.count == 1 ? "records.institution_code = ?" : "(records.institution_code = ? AND records.collection_code = ?)" }
-                    .joined(separator: " OR ") + ")",
-                parts.flatMap { $0 })
-            if parts.isEmpty { scope.add("0") }
-        }
+        var scope = Self.scope(of: user)
         if let institution = query.institutionCode { scope.add("records.institution_code = ?", [institution]) }
         if let collection = query.collectionCode { scope.add("records.collection_code = ?", [collection]) }
         var page = scope

@@ -184,6 +184,12 @@ import Testing
             #expect(try await queue("limit=1&cursor=\(next)", auditor)["items"]?[0]?["record"]?["catalogNumber"] == "CN004")
             #expect(try await queue("institutionCode=CNCI&sort=newest", auditor)["items"]?.arrayValue?.count == 1)
             #expect(try await queue("status=rejected", auditor)["items"]?[0]?["proposal"]?["decision"]?["reason"] == "no")
+            let health = try await client.execute(uri: "/api/moderation/health", method: .get, headers: [.authorization: "Bearer \(auditor)"]).jsonBody
+            #expect(health["pending"] == 2)
+            #expect(health["pendingByCollection"] == ["NHMUK:BOT": 1, "CNCI:ENT": 1])
+            #expect(health["decisionsPerWeek"]?[0] == ["decided": 1, "accepted": 0])
+            #expect(health["acceptedPercent"] == 0)
+            #expect(health["oldestAgeSeconds"]?.intValue != nil)
             let bad = try await client.execute(uri: "/api/moderation/queue?status=maybe", method: .get, headers: [.authorization: "Bearer \(auditor)"])
             #expect(bad.jsonBody["error"]?["field"] == "status")
         }

@@ -11,6 +11,24 @@ struct ModerationAPI {
         api.post("proposals/:id/accept", use: accept)
         api.post("proposals/:id/reject", use: reject)
         api.post("proposals/bulk", use: bulk)
+        api.get("moderation/health", use: health)
+    }
+
+    /// Queue health for curators and managers: pending by collection, ages in seconds, decisions per week.
+    @Sendable func health(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let health = try store.queueHealth(for: user)
+        let decided = health.decisionsPerWeek.reduce(0) { $0 + $1.decided }, accepted = health.decisionsPerWeek.reduce(0) { $0 + $1.accepted }
+        func seconds(_ milliseconds: Int64?) -> JSONValue { milliseconds.map { .int($0 / 1000) } ?? .null }
+        return JSONResponse([
+            "pendingByCollection": .object(health.pendingByCollection.mapValues { .int(Int64($0)) }),
+            "pending": .int(Int64(health.pendingByCollection.values.reduce(0, +))),
+            "medianAgeSeconds": seconds(health.medianAge), "p90AgeSeconds": seconds(health.p90Age),
+            "oldestAgeSeconds": seconds(health.oldestAge),
+            "decisionsPerWeek": .array(health.decisionsPerWeek.map { ["decided": .int(Int64($0.decided)), "accepted": .int(Int64($0.accepted))] }),
+            // Per cent, rounded down: the log holds no floating point and neither does the API.
+            "acceptedPercent": decided == 0 ? .null : .int(Int64(accepted * 100 / decided)),
+        ])
     }
 
     @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
