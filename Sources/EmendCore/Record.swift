@@ -20,6 +20,11 @@ public enum EventType {
     public static let proposalRejected = "ProposalRejected"
     /// `annotation/<id>` version 1: `{"record", "version", "motivation", "text", "term"?}` (W3C Web Annotation).
     public static let annotationAdded = "AnnotationAdded"
+    /// `report/<id>` version 2: `{"resolution": "fixed"|"not-a-problem"|"duplicate", "version"?, "note"?}`;
+    /// `version` is the record version that fixed it.
+    public static let reportResolved = "ReportResolved"
+    /// `annotation/<id>` version 2: `{"reason"}`: a curator hid the note from the public pages (spam, abuse).
+    public static let annotationHidden = "AnnotationHidden"
     /// `report/<id>` version 1: `{"record", "version", "category", "description", "term"?}`.
     public static let reportFiled = "ReportFiled"
 }

@@ -44,6 +44,9 @@ public struct Report: Sendable, Equatable {
     public var status: String
     public var seq: Int64
     public var filedAt: Timestamp
+    /// Once resolved: the curator's note, and the record version that fixed it.
+    public var note: String?
+    public var fixedVersion: Int64?
 }
 
 /// The contributions on a record, or by one contributor, newest first.
@@ -161,12 +164,15 @@ extension Store {
         }
     }
 
-    private static func annotations(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Annotation] {
+    /// Notes, without those a curator hid unless asked.
+    static func annotations(
+        _ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000, includingHidden: Bool = false
+    ) throws -> [Annotation] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT annotations.*, users.name AS actor_name FROM annotations LEFT JOIN users ON users.id = annotations.actor
-                WHERE \(condition) ORDER BY annotations.seq DESC LIMIT \(limit)
+                WHERE (\(condition))\(includingHidden ? "" : " AND annotations.hidden_by IS NULL") ORDER BY annotations.seq DESC LIMIT \(limit)
                 """,
             arguments: arguments
         ).map { row in
@@ -177,14 +183,15 @@ extension Store {
         }
     }
 
-    private static func reports(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Report] {
+    static func reports(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Report] {
         try Row.fetchAll(
             db, sql: "SELECT * FROM reports WHERE \(condition) ORDER BY seq DESC LIMIT \(limit)", arguments: arguments
         ).map { row in
             Report(
                 id: row["id"], recordID: row["record_id"], version: row["version"], category: row["category"],
                 description: row["description"], term: row["term"], actor: row["actor"], status: row["status"],
-                seq: row["seq"], filedAt: Timestamp(milliseconds: row["filed_at"]))
+                seq: row["seq"], filedAt: Timestamp(milliseconds: row["filed_at"]), note: row["note"],
+                fixedVersion: row["fixed_version"])
         }
     }
 }

@@ -119,6 +119,80 @@ extension Store {
         }
     }
 
+    /// Reports (with `status`, newest last) or visible notes on records in the user's scope, for the queue.
+    public func reportQueue(status: String, after: Int64?, limit: Int, for user: User) throws -> (items: [Report], next: Int64?) {
+        guard user.mayReadQueue else { throw StoreError.forbidden("the moderation queue is for curators, admins and auditors") }
+        var conditions = Self.scope(of: user)
+        conditions.add("reports.status = ?", [status])
+        if let after { conditions.add("reports.seq > ?", [after]) }
+        let reports = try read { db in
+            try Self.reports(
+                db, where: "id IN (SELECT reports.id FROM reports JOIN records ON records.id = reports.record_id WHERE \(conditions.sql) ORDER BY reports.seq LIMIT \(limit + 1))",
+                conditions.arguments)
+        }.reversed()
+        return (Array(reports.prefix(limit)), reports.count > limit ? reports.prefix(limit).last?.seq : nil)
+    }
+
+    public func noteQueue(after: Int64?, limit: Int, for user: User) throws -> (items: [Annotation], next: Int64?) {
+        guard user.mayReadQueue else { throw StoreError.forbidden("the moderation queue is for curators, admins and auditors") }
+        var conditions = Self.scope(of: user)
+        if let after { conditions.add("annotations.seq > ?", [after]) }
+        let notes = try read { db in
+            try Self.annotations(
+                db,
+                where: "annotations.id IN (SELECT annotations.id FROM annotations JOIN records ON records.id = annotations.record_id WHERE \(conditions.sql) ORDER BY annotations.seq LIMIT \(limit + 1))",
+                conditions.arguments)
+        }.reversed()
+        return (Array(notes.prefix(limit)), notes.count > limit ? notes.prefix(limit).last?.seq : nil)
+    }
+
+    /// Closes a report: `fixed` (by record `version`), `not-a-problem` or `duplicate`.
+    public func resolveReport(_ id: String, resolution: String, version: Int64?, note: String?, curator: User) throws -> Report {
+        guard ["fixed", "not-a-problem", "duplicate"].contains(resolution) else {
+            throw InvalidInput(field: "resolution", reason: "fixed, not-a-problem or duplicate; got \"\(resolution)\"")
+        }
+        return try write { log in
+            guard let report = try Self.reports(log.db, where: "id = ?", [id]).first else { throw StoreError.notFound("report \(id)") }
+            let record = try Self.decidable(report.recordID, by: curator, db: log.db)
+            guard report.status == "open" else { throw StoreError.conflict(stream: "report/\(id)", expected: 1, actual: 2) }
+            var data: [String: JSONValue] = ["resolution": .string(resolution)]
+            if resolution == "fixed" {
+                guard let version, (1...record.state.version).contains(version) else {
+                    throw InvalidInput(field: "version", reason: "the record version that fixed it, from 1 to \(record.state.version)")
+                }
+                data["version"] = .int(version)
+            }
+            if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty { data["note"] = .string(note) }
+            try log.append(NewEvent(stream: "report/\(id)", type: EventType.reportResolved, actor: curator.id, data: .object(data)), expectedVersion: 1)
+            return try Self.reports(log.db, where: "id = ?", [id])[0]
+        }
+    }
+
+    /// Hides a note from the public pages, with a reason; the log keeps it.
+    public func hideAnnotation(_ id: String, reason: String, curator: User) throws {
+        let reason = try Moderation.rejectionReason(reason)
+        try write { log in
+            guard let annotation = try Self.annotations(log.db, where: "annotations.id = ?", [id], includingHidden: true).first else {
+                throw StoreError.notFound("note \(id)")
+            }
+            _ = try Self.decidable(annotation.recordID, by: curator, db: log.db)
+            try log.append(
+                NewEvent(stream: "annotation/\(id)", type: EventType.annotationHidden, actor: curator.id, data: ["reason": .string(reason)]),
+                expectedVersion: 1)
+        }
+    }
+
+    /// The record, if the user may decide on items about it.
+    private static func decidable(_ recordID: String, by user: User, db: Database) throws -> RecordRow {
+        guard let record = try RecordRow.fetch(id: recordID, db: db) else { throw StoreError.notFound("record \(recordID)") }
+        let fields = record.state.fields
+        guard user.mayDecide(institutionCode: fields["institutionCode"], collectionCode: fields["collectionCode"]) else {
+            throw StoreError.forbidden(
+                "\(user.name) (\(user.role.rawValue)) may not decide on records of \([fields["institutionCode"], fields["collectionCode"]].compactMap { $0 }.joined(separator: ":"))")
+        }
+        return record
+    }
+
     /// The latest decisions on one contributor's proposals, or on records of one institution (and collection),
     /// newest first: what the Atom feeds carry.
     public func decisions(contributor: String? = nil, institutionCode: String? = nil, collectionCode: String? = nil, limit: Int = 50) throws
@@ -201,14 +275,7 @@ extension Store {
         guard let proposal = try proposals(db, where: "proposals.id = ?", [id]).first else {
             throw StoreError.notFound("proposal \(id)")
         }
-        guard let record = try RecordRow.fetch(id: proposal.recordID, db: db) else {
-            throw StoreError.corrupt(seq: proposal.seq, reason: "proposal \(id) is on record \(proposal.recordID), which does not exist")
-        }
-        let fields = record.state.fields
-        guard user.mayDecide(institutionCode: fields["institutionCode"], collectionCode: fields["collectionCode"]) else {
-            throw StoreError.forbidden(
-                "\(user.name) (\(user.role.rawValue)) may not decide on records of \([fields["institutionCode"], fields["collectionCode"]].compactMap { $0 }.joined(separator: ":"))")
-        }
+        let record = try decidable(proposal.recordID, by: user, db: db)
         guard proposal.status == "open" else {
             throw StoreError.conflict(stream: "proposal/\(id)", expected: 1, actual: 2)
         }
@@ -264,6 +331,23 @@ extension Store {
 
 extension Projector {
     static func projectDecision(_ event: RecordedEvent, db: Database) throws {
+        switch event.type {
+        case EventType.reportResolved:
+            try db.execute(
+                sql: "UPDATE reports SET status = ?, decided_by = ?, decided_seq = ?, note = ?, fixed_version = ? WHERE id = ?",
+                arguments: [
+                    event.data["resolution"]?.stringValue, event.actor, event.seq, event.data["note"]?.stringValue,
+                    event.data["version"]?.intValue, streamID(event.stream),
+                ])
+            return
+        case EventType.annotationHidden:
+            try db.execute(
+                sql: "UPDATE annotations SET hidden_by = ?, hidden_reason = ? WHERE id = ?",
+                arguments: [event.actor, event.data["reason"]?.stringValue, streamID(event.stream)])
+            return
+        default:
+            break
+        }
         let accepted = event.type == EventType.proposalAccepted
         try db.execute(
             sql: """

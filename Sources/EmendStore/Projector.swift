@@ -33,7 +33,7 @@ enum Projector {
                 ])
         case EventType.proposalSubmitted, EventType.annotationAdded, EventType.reportFiled:
             try projectContribution(event, db: db)
-        case EventType.proposalAccepted, EventType.proposalRejected:
+        case EventType.proposalAccepted, EventType.proposalRejected, EventType.reportResolved, EventType.annotationHidden:
             try projectDecision(event, db: db)
         default:
             break

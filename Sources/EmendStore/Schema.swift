@@ -167,6 +167,17 @@ enum Schema {
                     CREATE INDEX proposals_status ON proposals(status, seq);
                     """)
         }
+        migrator.registerMigration("6 report and note decisions") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE reports ADD COLUMN decided_by TEXT;
+                    ALTER TABLE reports ADD COLUMN decided_seq INTEGER;
+                    ALTER TABLE reports ADD COLUMN note TEXT;
+                    ALTER TABLE reports ADD COLUMN fixed_version INTEGER;
+                    ALTER TABLE annotations ADD COLUMN hidden_by TEXT;
+                    ALTER TABLE annotations ADD COLUMN hidden_reason TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -156,6 +156,41 @@ import Testing
         }
     }
 
+    @Test func reportsAreResolvedAndNotesHidden() async throws {
+        let app = try await TestApp()
+        let id = TestApp.id("occ-1")
+        try await app.test { client async throws in
+            let report = try #require(
+                try await client.post("/api/records/\(id)/reports", json: #"{"category": "location", "description": "Kew is in Richmond"}"#)
+                    .jsonBody["id"]?.stringValue)
+            let note = try #require(
+                try await client.post("/api/records/\(id)/annotations", json: #"{"motivation": "commenting", "text": "buy pills"}"#, token: app.contributorToken)
+                    .jsonBody["id"]?.stringValue?.replacingOccurrences(of: "urn:uuid:", with: ""))
+            // The curator sees both in the queue
+            func queue(_ kind: String) async throws -> JSONValue {
+                try await client.execute(uri: "/api/moderation/queue?kind=\(kind)", method: .get, headers: [.authorization: "Bearer \(app.curatorToken)"]).jsonBody
+            }
+            #expect(try await queue("report")["items"]?[0]?["report"]?["id"] == .string(report))
+            #expect(try await queue("annotation")["items"]?.arrayValue?.count == 1)
+            // A fix must name the version that fixed it; then the report is closed, once
+            let noVersion = try await client.post("/api/reports/\(report)/resolve", json: #"{"resolution": "fixed"}"#, token: app.curatorToken)
+            #expect(noVersion.jsonBody["error"]?["field"] == "version")
+            let resolved = try await client.post(
+                "/api/reports/\(report)/resolve", json: #"{"resolution": "fixed", "version": 1, "note": "it was right"}"#, token: app.curatorToken)
+            #expect(resolved.jsonBody["status"] == "fixed")
+            #expect(try await client.post("/api/reports/\(report)/resolve", json: #"{"resolution": "duplicate"}"#, token: app.curatorToken).status == .conflict)
+            #expect(try await queue("report")["items"]?.arrayValue?.isEmpty == true)
+            // Hiding a note takes it off the record page, and out of the queue; the log keeps it
+            #expect(try await client.post("/api/annotations/\(note)/hide", json: #"{"reason": "spam"}"#, token: app.contributorToken).status == .forbidden)
+            #expect(try await client.post("/api/annotations/\(note)/hide", json: #"{"reason": "spam"}"#, token: app.curatorToken).status == .noContent)
+            #expect(try await client.get("/records/\(id)").text.contains("buy pills") == false)
+            #expect(try await queue("annotation")["items"]?.arrayValue?.isEmpty == true)
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
     @Test func theQueueShowsWhatIsInScope() async throws {
         let app = try await TestApp()
         let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])

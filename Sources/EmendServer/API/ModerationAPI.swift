@@ -5,6 +5,7 @@ import Hummingbird
 /// The curators' JSON API: the queue of proposals in their scope, and accepting or rejecting them.
 struct ModerationAPI {
     let store: Store
+    let baseURL: String
 
     func addRoutes(to api: RouterGroup<EmendRequestContext>) {
         api.get("moderation/queue", use: queue)
@@ -12,6 +13,24 @@ struct ModerationAPI {
         api.post("proposals/:id/reject", use: reject)
         api.post("proposals/bulk", use: bulk)
         api.get("moderation/health", use: health)
+        api.post("reports/:id/resolve", use: resolve)
+        api.post("annotations/:id/hide", use: hide)
+    }
+
+    @Sendable func resolve(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        let report = try store.resolveReport(
+            try context.parameters.require("id"), resolution: try RecordsAPI.string(body, "resolution") ?? "",
+            version: body["version"]?.intValue, note: try RecordsAPI.string(body, "note"), curator: user)
+        return JSONResponse(Representation.report(report))
+    }
+
+    @Sendable func hide(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        try store.hideAnnotation(try context.parameters.require("id"), reason: try RecordsAPI.string(body, "reason") ?? "", curator: user)
+        return Response(status: .noContent)
     }
 
     /// Queue health for curators and managers: pending by collection, ages in seconds, decisions per week.
@@ -34,14 +53,19 @@ struct ModerationAPI {
     @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
         let user = try RecordsAPI.signedIn(context)
         var query = QueueQuery()
+        var kind = "proposal"
         for (key, value) in request.uri.queryParameters {
             let value = String(value)
             switch key {
             case "kind":
-                guard value == "proposal" else { throw RequestError.badParameter("kind", reason: "only proposal for now; got \"\(value)\"") }
+                guard ["proposal", "report", "annotation"].contains(value) else {
+                    throw RequestError.badParameter("kind", reason: "proposal, report or annotation; got \"\(value)\"")
+                }
+                kind = value
             case "status":
-                guard ["open", "accepted", "rejected"].contains(value) else {
-                    throw RequestError.badParameter("status", reason: "open, accepted or rejected; got \"\(value)\"")
+                guard ["open", "accepted", "rejected", "fixed", "not-a-problem", "duplicate"].contains(value) else {
+                    throw RequestError.badParameter(
+                        "status", reason: "open, accepted or rejected (proposals), fixed, not-a-problem or duplicate (reports); got \"\(value)\"")
                 }
                 query.status = value
             case "institutionCode": query.institutionCode = value
@@ -61,6 +85,20 @@ struct ModerationAPI {
                 throw RequestError.badParameter(
                     String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, sort, limit, cursor")
             }
+        }
+        if kind == "report" {
+            let (reports, next) = try store.reportQueue(status: query.status, after: query.after, limit: query.limit, for: user)
+            return JSONResponse([
+                "items": .array(reports.map { ["kind": "report", "report": Representation.report($0)] }),
+                "next": JSONValue(next.map(String.init)),
+            ])
+        }
+        if kind == "annotation" {
+            let (notes, next) = try store.noteQueue(after: query.after, limit: query.limit, for: user)
+            return JSONResponse([
+                "items": .array(notes.map { ["kind": "annotation", "annotation": Representation.annotation($0, baseURL: baseURL)] }),
+                "next": JSONValue(next.map(String.init)),
+            ])
         }
         let page = try store.moderationQueue(query, for: user)
         return JSONResponse([

@@ -64,6 +64,8 @@ enum Representation {
             "status": .string(report.status), "seq": .int(report.seq), "filedAt": .string(report.filedAt.rfc3339),
         ]
         if let term = report.term { json["term"] = .string(term) }
+        if let note = report.note { json["note"] = .string(note) }
+        if let version = report.fixedVersion { json["fixedVersion"] = .int(version) }
         return .object(json)
     }
 
