@@ -26,6 +26,13 @@ public struct QueueQuery: Sendable, Equatable {
     public var status = "open"
     public var institutionCode: String?
     public var collectionCode: String?
+    public var dataset: String?
+    /// Proposals that change this term.
+    public var term: String?
+    /// Proposals by the user of this name.
+    public var submitter: String?
+    /// Proposals submitted at least this many days ago.
+    public var olderThanDays: Int?
     public var newestFirst = false
     public var limit = 50
     /// The `seq` of the last item of the previous page.
@@ -288,6 +295,10 @@ extension Store {
         var scope = Self.scope(of: user)
         if let institution = query.institutionCode { scope.add("records.institution_code = ?", [institution]) }
         if let collection = query.collectionCode { scope.add("records.collection_code = ?", [collection]) }
+        if let dataset = query.dataset { scope.add("records.dataset_id = ?", [dataset]) }
+        if let term = query.term { scope.add("EXISTS (SELECT 1 FROM json_each(proposals.changes) WHERE json_each.key = ?)", [term]) }
+        if let submitter = query.submitter { scope.add("proposals.actor IN (SELECT id FROM users WHERE name = ?)", [submitter]) }
+        if let days = query.olderThanDays { scope.add("proposals.submitted_at <= ?", [clock().milliseconds - Int64(days) * 86_400_000]) }
         var page = scope
         page.add("proposals.status = ?", [query.status])
         if let after = query.after { page.add("proposals.seq \(query.newestFirst ? "<" : ">") ?", [after]) }

@@ -218,6 +218,9 @@ import Testing
             let next = try #require(all["next"]?.stringValue)
             #expect(try await queue("limit=1&cursor=\(next)", auditor)["items"]?[0]?["record"]?["catalogNumber"] == "CN004")
             #expect(try await queue("institutionCode=CNCI&sort=newest", auditor)["items"]?.arrayValue?.count == 1)
+            #expect(try await queue("term=locality&submitter=contributor&dataset=test", auditor)["items"]?.arrayValue?.count == 2)
+            #expect(try await queue("term=year", auditor)["items"]?.arrayValue?.isEmpty == true)
+            #expect(try await queue("olderThanDays=1", auditor)["items"]?.arrayValue?.isEmpty == true)
             #expect(try await queue("status=rejected", auditor)["items"]?[0]?["proposal"]?["decision"]?["reason"] == "no")
             let health = try await client.execute(uri: "/api/moderation/health", method: .get, headers: [.authorization: "Bearer \(auditor)"]).jsonBody
             #expect(health["pending"] == 2)

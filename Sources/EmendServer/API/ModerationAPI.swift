@@ -70,6 +70,12 @@ struct ModerationAPI {
                 query.status = value
             case "institutionCode": query.institutionCode = value
             case "collectionCode": query.collectionCode = value
+            case "dataset": query.dataset = value
+            case "term": query.term = value
+            case "submitter": query.submitter = value
+            case "olderThanDays":
+                guard let days = Int(value), days >= 0 else { throw RequestError.badParameter("olderThanDays", reason: "a whole number of days; got \"\(value)\"") }
+                query.olderThanDays = days
             case "sort":
                 guard ["oldest", "newest"].contains(value) else { throw RequestError.badParameter("sort", reason: "oldest or newest; got \"\(value)\"") }
                 query.newestFirst = value == "newest"
@@ -83,7 +89,7 @@ struct ModerationAPI {
                 query.after = after
             default:
                 throw RequestError.badParameter(
-                    String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, sort, limit, cursor")
+                    String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, dataset, term, submitter, olderThanDays, sort, limit, cursor")
             }
         }
         if kind == "report" {
