@@ -40,7 +40,7 @@ public enum Contributions {
         }
         return [
             "record": .string(record.id), "baseVersion": .int(record.version), "changes": TermChange.json(diff),
-            "rationale": .string(try text(rationale, field: "rationale")),
+            "rationale": .string(try requiredText(rationale, field: "rationale")),
         ]
     }
 
@@ -58,7 +58,7 @@ public enum Contributions {
         }
         var data: JSONValue = [
             "record": .string(record.id), "version": .int(record.version), "motivation": .string(motivation),
-            "text": .string(try text(body, field: "text")),
+            "text": .string(try requiredText(body, field: "text")),
         ]
         if let term = nonBlank(term) {
             try checkTerm(term, on: record, field: "term")
@@ -81,7 +81,7 @@ public enum Contributions {
         }
         var data: JSONValue = [
             "record": .string(record.id), "version": .int(record.version), "category": .string(category),
-            "description": .string(try text(description, field: "description")),
+            "description": .string(try requiredText(description, field: "description")),
         ]
         if let term = nonBlank(term) {
             try checkTerm(term, on: record, field: "term")
@@ -103,7 +103,8 @@ public enum Contributions {
         }
     }
 
-    private static func text(_ value: String, field: String) throws(InvalidInput) -> String {
+    /// Text a person must give (a rationale, a reason, an answer): trimmed, not empty, within the limit.
+    public static func requiredText(_ value: String, field: String) throws(InvalidInput) -> String {
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw InvalidInput(field: field, reason: "is required") }
         guard trimmed.count <= maxTextLength else {

@@ -45,16 +45,6 @@ public enum Moderation {
         return changes
     }
 
-    /// A rejection needs a reason the contributor can read.
-    public static func rejectionReason(_ reason: String) throws -> String {
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw InvalidInput(field: "reason", reason: "is required: the contributor is told it") }
-        guard trimmed.count <= Contributions.maxTextLength else {
-            throw InvalidInput(field: "reason", reason: "at most \(Contributions.maxTextLength) characters")
-        }
-        return trimmed
-    }
-
     /// Basic doubts about a proposed value, for the curator's eye (the quality checks go further).
     public static func warnings(term: String, value: String?, currentYear: Int) -> [String] {
         guard let value else { return [] }

@@ -13,11 +13,15 @@ public enum EventType {
     public static let userAdded = "UserAdded"
     /// `proposal/<id>` version 1: `{"record", "baseVersion", "changes": {term: {"from", "to"}}, "rationale"}`.
     public static let proposalSubmitted = "ProposalSubmitted"
-    /// `proposal/<id>` version 2: `{"record", "version", "changes": {term: {"from", "to"}}, "note"?}`: the curator
+    /// `proposal/<id>` version 2 or later: `{"record", "version", "changes": {term: {"from", "to"}}, "note"?}`: the curator
     /// accepted these changes, which made `version` of the record (a RecordRevised with cause `proposal`).
     public static let proposalAccepted = "ProposalAccepted"
-    /// `proposal/<id>` version 2: `{"reason"}`.
+    /// `proposal/<id>` version 2 or later: `{"reason"}`.
     public static let proposalRejected = "ProposalRejected"
+    /// `proposal/<id>`: `{"question"}`: the curator asks the contributor for more before deciding.
+    public static let proposalQuestioned = "ProposalQuestioned"
+    /// `proposal/<id>`: `{"answer", "baseVersion"?, "changes"?}`: the contributor answers, and may amend the changes.
+    public static let proposalAmended = "ProposalAmended"
     /// `annotation/<id>` version 1: `{"record", "version", "motivation", "text", "term"?}` (W3C Web Annotation).
     public static let annotationAdded = "AnnotationAdded"
     /// `report/<id>` version 2: `{"resolution": "fixed"|"not-a-problem"|"duplicate", "version"?, "note"?}`;

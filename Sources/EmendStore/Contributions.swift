@@ -18,6 +18,9 @@ public struct Proposal: Sendable, Equatable {
     public var decidedAt: Timestamp?
     public var reason: String?
     public var acceptedVersion: Int64?
+    /// A curator's question, and the contributor's answer.
+    public var question: String?
+    public var answer: String?
 }
 
 public struct Annotation: Sendable, Equatable {
@@ -160,7 +163,7 @@ extension Store {
                 rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
                 seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]), decidedBy: row["decided_by"],
                 decidedAt: (row["decided_at"] as Int64?).map(Timestamp.init(milliseconds:)), reason: row["reason"],
-                acceptedVersion: row["accepted_version"])
+                acceptedVersion: row["accepted_version"], question: row["question"], answer: row["answer"])
         }
     }
 

@@ -101,18 +101,54 @@ extension Store {
             }
             try log.append(
                 NewEvent(stream: "proposal/\(id)", type: EventType.proposalAccepted, actor: curator.id, data: decision),
-                expectedVersion: 1)
+                expectedVersion: try log.version(of: "proposal/\(id)"))
             return (record.state.id, revision.streamVersion)
         }
     }
 
     public func rejectProposal(_ id: String, reason: String, curator: User) throws -> Proposal {
-        let reason = try Moderation.rejectionReason(reason)
+        let reason = try Contributions.requiredText(reason, field: "reason")
         return try write { log in
             _ = try Self.openProposal(id, deciding: curator, db: log.db)
             try log.append(
                 NewEvent(stream: "proposal/\(id)", type: EventType.proposalRejected, actor: curator.id, data: ["reason": .string(reason)]),
-                expectedVersion: 1)
+                expectedVersion: try log.version(of: "proposal/\(id)"))
+            return try Self.proposals(log.db, where: "proposals.id = ?", [id])[0]
+        }
+    }
+
+    /// Asks the contributor for more before deciding; the proposal waits as `needs-info` until they answer.
+    public func askAboutProposal(_ id: String, question: String, curator: User) throws -> Proposal {
+        let question = try Contributions.requiredText(question, field: "question")
+        return try write { log in
+            _ = try Self.openProposal(id, deciding: curator, db: log.db)
+            try log.append(
+                NewEvent(stream: "proposal/\(id)", type: EventType.proposalQuestioned, actor: curator.id, data: ["question": .string(question)]),
+                expectedVersion: try log.version(of: "proposal/\(id)"))
+            return try Self.proposals(log.db, where: "proposals.id = ?", [id])[0]
+        }
+    }
+
+    /// The contributor answers a curator's question, and may amend the changes (on the record's current version).
+    public func answerAboutProposal(_ id: String, answer: String, changes: [String: String?]?, contributor: User) throws -> Proposal {
+        try write { log in
+            guard let proposal = try Self.proposals(log.db, where: "proposals.id = ?", [id]).first else {
+                throw StoreError.notFound("proposal \(id)")
+            }
+            guard proposal.actor == contributor.id else { throw StoreError.forbidden("only the contributor answers about their proposal") }
+            guard proposal.status == "needs-info" else {
+                throw InvalidInput(field: "answer", reason: "nobody asked about this proposal (it is \(proposal.status))")
+            }
+            var data: [String: JSONValue] = ["answer": .string(try Contributions.requiredText(answer, field: "answer"))]
+            if let changes {
+                guard let record = try RecordRow.fetch(id: proposal.recordID, db: log.db) else { throw StoreError.notFound("record \(proposal.recordID)") }
+                let amended = try Contributions.proposal(for: record.state, changes: changes, rationale: proposal.rationale)
+                data["baseVersion"] = amended["baseVersion"]
+                data["changes"] = amended["changes"]
+            }
+            try log.append(
+                NewEvent(stream: "proposal/\(id)", type: EventType.proposalAmended, actor: contributor.id, data: .object(data)),
+                expectedVersion: try log.version(of: "proposal/\(id)"))
             return try Self.proposals(log.db, where: "proposals.id = ?", [id])[0]
         }
     }
@@ -177,7 +213,7 @@ extension Store {
 
     /// Hides a note from the public pages, with a reason; the log keeps it.
     public func hideAnnotation(_ id: String, reason: String, curator: User) throws {
-        let reason = try Moderation.rejectionReason(reason)
+        let reason = try Contributions.requiredText(reason, field: "reason")
         try write { log in
             guard let annotation = try Self.annotations(log.db, where: "annotations.id = ?", [id], includingHidden: true).first else {
                 throw StoreError.notFound("note \(id)")
@@ -283,7 +319,7 @@ extension Store {
             throw StoreError.notFound("proposal \(id)")
         }
         let record = try decidable(proposal.recordID, by: user, db: db)
-        guard proposal.status == "open" else {
+        guard proposal.status == "open" || proposal.status == "needs-info" else {
             throw StoreError.conflict(stream: "proposal/\(id)", expected: 1, actual: 2)
         }
         return (proposal, record)
@@ -355,6 +391,22 @@ extension Projector {
             try db.execute(
                 sql: "UPDATE annotations SET hidden_by = ?, hidden_reason = ? WHERE id = ?",
                 arguments: [event.actor, event.data["reason"]?.stringValue, streamID(event.stream)])
+            return
+        case EventType.proposalQuestioned:
+            try db.execute(
+                sql: "UPDATE proposals SET status = 'needs-info', question = ? WHERE id = ?",
+                arguments: [event.data["question"]?.stringValue, streamID(event.stream)])
+            return
+        case EventType.proposalAmended:
+            try db.execute(
+                sql: """
+                    UPDATE proposals SET status = 'open', answer = ?, base_version = coalesce(?, base_version),
+                      changes = coalesce(?, changes) WHERE id = ?
+                    """,
+                arguments: [
+                    event.data["answer"]?.stringValue, event.data["baseVersion"]?.intValue,
+                    event.data["changes"].map(CanonicalJSON.string), streamID(event.stream),
+                ])
             return
         default:
             break

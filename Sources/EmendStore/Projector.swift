@@ -33,7 +33,8 @@ enum Projector {
                 ])
         case EventType.proposalSubmitted, EventType.annotationAdded, EventType.reportFiled:
             try projectContribution(event, db: db)
-        case EventType.proposalAccepted, EventType.proposalRejected, EventType.reportResolved, EventType.annotationHidden:
+        case EventType.proposalAccepted, EventType.proposalRejected, EventType.reportResolved, EventType.annotationHidden,
+            EventType.proposalQuestioned, EventType.proposalAmended:
             try projectDecision(event, db: db)
         default:
             break

@@ -178,6 +178,13 @@ enum Schema {
                     ALTER TABLE annotations ADD COLUMN hidden_reason TEXT;
                     """)
         }
+        migrator.registerMigration("7 questions on proposals") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE proposals ADD COLUMN question TEXT;
+                    ALTER TABLE proposals ADD COLUMN answer TEXT;
+                    """)
+        }
         return migrator
     }
 }

@@ -146,11 +146,11 @@ extension Store {
         let counts = try Row.fetchAll(db, sql: "SELECT dataset_id, count(*) AS n FROM records GROUP BY dataset_id")
         try rebuilt.write { memory in
             let cursor = try Row.fetchCursor(
-                db, sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE type IN (?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY seq",
+                db, sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE type IN (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ORDER BY seq",
                 arguments: [
                     EventType.datasetImported, EventType.userAdded, EventType.proposalSubmitted,
                     EventType.annotationAdded, EventType.reportFiled, EventType.proposalAccepted, EventType.proposalRejected,
-                    EventType.reportResolved, EventType.annotationHidden,
+                    EventType.reportResolved, EventType.annotationHidden, EventType.proposalQuestioned, EventType.proposalAmended,
                 ])
             while let row = try cursor.next() { try Projector.apply(try event(row), db: memory) }
             for row in counts {

@@ -156,6 +156,30 @@ import Testing
         }
     }
 
+    @Test func theCuratorAsksAndTheContributorAnswersWithAnAmendment() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            let id = try await propose(app, client, changes: #"{"locality": "Kew"}"#)
+            let asked = try await client.post("/api/proposals/\(id)/ask", json: #"{"question": "Kew village or the Gardens?"}"#, token: app.curatorToken)
+            #expect(asked.jsonBody["status"] == "needs-info")
+            // Only the contributor answers, and may amend the changes
+            #expect(try await client.post("/api/proposals/\(id)/answer", json: #"{"answer": "x"}"#, token: app.curatorToken).status == .forbidden)
+            let answered = try await client.post(
+                "/api/proposals/\(id)/answer", json: #"{"answer": "The Gardens", "changes": {"locality": "Royal Botanic Gardens, Kew"}}"#,
+                token: app.contributorToken)
+            #expect(answered.jsonBody["status"] == "open")
+            #expect(answered.jsonBody["question"] == "Kew village or the Gardens?")
+            #expect(answered.jsonBody["changes"] == [["term": "locality", "from": "Kew Gardens", "to": "Royal Botanic Gardens, Kew"]])
+            #expect(try await client.post("/api/proposals/\(id)/answer", json: #"{"answer": "again"}"#, token: app.contributorToken).status == .badRequest)
+            // Then accepting takes the amended value
+            #expect(try await client.post("/api/proposals/\(id)/accept", json: "{}", token: app.curatorToken).status == .ok)
+            #expect(try await client.json("/api/records/\(TestApp.id("occ-1"))")["fields"]?["locality"] == "Royal Botanic Gardens, Kew")
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
     @Test func reportsAreResolvedAndNotesHidden() async throws {
         let app = try await TestApp()
         let id = TestApp.id("occ-1")

@@ -13,8 +13,37 @@ struct ModerationAPI {
         api.post("proposals/:id/reject", use: reject)
         api.post("proposals/bulk", use: bulk)
         api.get("moderation/health", use: health)
+        api.post("proposals/:id/ask", use: ask)
+        api.post("proposals/:id/answer", use: answer)
         api.post("reports/:id/resolve", use: resolve)
         api.post("annotations/:id/hide", use: hide)
+    }
+
+    @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        let proposal = try store.askAboutProposal(
+            try context.parameters.require("id"), question: try RecordsAPI.string(body, "question") ?? "", curator: user)
+        return JSONResponse(Representation.proposal(proposal))
+    }
+
+    /// The contributor's answer; `changes`, if given, replace the proposal's on the record's current version.
+    @Sendable func answer(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        var changes: [String: String?]?
+        if let object = body["changes"]?.objectValue {
+            changes = try object.mapValues { value -> String? in
+                switch value {
+                case .string(let text): return text
+                case .null: return nil
+                default: throw RequestError.badParameter("changes", reason: "values are strings, or null to remove the term")
+                }
+            }
+        }
+        let proposal = try store.answerAboutProposal(
+            try context.parameters.require("id"), answer: try RecordsAPI.string(body, "answer") ?? "", changes: changes, contributor: user)
+        return JSONResponse(Representation.proposal(proposal))
     }
 
     @Sendable func resolve(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
@@ -63,9 +92,9 @@ struct ModerationAPI {
                 }
                 kind = value
             case "status":
-                guard ["open", "accepted", "rejected", "fixed", "not-a-problem", "duplicate"].contains(value) else {
+                guard ["open", "needs-info", "accepted", "rejected", "fixed", "not-a-problem", "duplicate"].contains(value) else {
                     throw RequestError.badParameter(
-                        "status", reason: "open, accepted or rejected (proposals), fixed, not-a-problem or duplicate (reports); got \"\(value)\"")
+                        "status", reason: "open, needs-info, accepted or rejected (proposals), fixed, not-a-problem or duplicate (reports); got \"\(value)\"")
                 }
                 query.status = value
             case "institutionCode": query.institutionCode = value
@@ -172,7 +201,7 @@ struct ModerationAPI {
             throw RequestError.badParameter("action", reason: "accept or reject")
         }
         let reason = try RecordsAPI.string(body, "reason") ?? ""
-        if action == "reject" { _ = try Moderation.rejectionReason(reason) }
+        if action == "reject" { _ = try Contributions.requiredText(reason, field: "reason") }
         var results: [JSONValue] = []
         for id in ids {
             do {

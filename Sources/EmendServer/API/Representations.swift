@@ -48,6 +48,7 @@ enum Representation {
             "id": .string(proposal.id), "record": .string(proposal.recordID), "baseVersion": .int(proposal.baseVersion),
             "changes": changes(proposal.changes), "rationale": .string(proposal.rationale), "actor": .string(proposal.actor),
             "status": .string(proposal.status), "seq": .int(proposal.seq), "submittedAt": .string(proposal.submittedAt.rfc3339),
+            "question": JSONValue(proposal.question), "answer": JSONValue(proposal.answer),
             "decision": proposal.decidedAt.map { decidedAt in
                 [
                     "by": JSONValue(proposal.decidedBy), "at": .string(decidedAt.rfc3339), "reason": JSONValue(proposal.reason),
