@@ -66,6 +66,30 @@ import Testing
         }
     }
 
+    @Test func aQuestionAndItsAnswerGoThroughThePages() async throws {
+        let app = try await TestApp()
+        let curator = try #require(try app.store.user(forToken: app.curatorToken))
+        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
+        try await app.test { client async throws in
+            let contributor = Browser(client)
+            try await contributor.get("/register")
+            try await contributor.post("/register", [("name", "alice"), ("password", "correct horse battery")])
+            try await contributor.get("/records/\(TestApp.id("occ-1"))/suggest")
+            try await contributor.post("/records/\(TestApp.id("occ-1"))/proposals", [("baseVersion", "1"), ("value-locality", "Kew"), ("rationale", "label")])
+            let proposal = try #require(try app.store.contributions(onRecord: TestApp.id("occ-1")).proposals.first)
+            let curatorBrowser = Browser(client)
+            try await curatorBrowser.get("/login")
+            try await curatorBrowser.post("/login", [("name", "curator"), ("password", "curator password")])
+            try await curatorBrowser.get("/moderation/proposals/\(proposal.id)")
+            #expect(try await curatorBrowser.post("/moderation/proposals/\(proposal.id)/ask", [("question", "Which Kew?")]).status == .seeOther)
+            let me = try await contributor.get("/me").text
+            #expect(me.contains("A curator asks: <strong>Which Kew?</strong>"))
+            #expect(try await contributor.post("/me/proposals/\(proposal.id)/answer", [("answer", "The Gardens")]).status == .seeOther)
+            #expect(try app.store.proposal(id: proposal.id).status == "open")
+            #expect(try await curatorBrowser.get("/moderation/proposals/\(proposal.id)").text.contains("the contributor answered: The Gardens"))
+        }
+    }
+
     @Test func contributorsCannotOpenTheConsole() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

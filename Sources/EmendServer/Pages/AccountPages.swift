@@ -16,6 +16,7 @@ struct AccountPages {
         site.post("logout", use: logOut)
         site.get("me", use: me)
         site.post("me/tokens", use: newToken)
+        site.post("me/proposals/:id/answer", use: answer)
     }
 
     @Sendable func registerForm(_ request: Request, context: EmendRequestContext) -> Response {
@@ -69,6 +70,14 @@ struct AccountPages {
     @Sendable func newToken(_ request: Request, context: EmendRequestContext) throws -> Response {
         guard let user = context.identity else { return .seeOther("/login?next=/me") }
         return try mePage(user, newToken: try store.newToken(for: user.id), context: context)
+    }
+
+    @Sendable func answer(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        guard let user = context.identity else { return .seeOther("/login?next=/me") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        _ = try store.answerAboutProposal(try context.parameters.require("id"), answer: form["answer"] ?? "", changes: nil, contributor: user)
+        return .seeOther("/me")
     }
 
     private func mePage(_ user: User, newToken: String? = nil, context: EmendRequestContext) throws -> Response {

@@ -13,6 +13,7 @@ struct ModerationPages {
         site.get("moderation/proposals/:id", use: proposal)
         site.post("moderation/proposals/:id/accept", use: accept)
         site.post("moderation/proposals/:id/reject", use: reject)
+        site.post("moderation/proposals/:id/ask", use: ask)
     }
 
     /// The signed-in user, who must be allowed to see the queue.
@@ -85,7 +86,7 @@ struct ModerationPages {
             "rejected": history.filter { $0.status == "rejected" }.count, "submittedAt": proposal.submittedAt.rfc3339,
             "baseVersion": proposal.baseVersion, "recordVersion": record.state.version,
             "changedSince": record.state.version != proposal.baseVersion, "status": proposal.status,
-            "isOpen": proposal.status == "open", "rationale": proposal.rationale, "reasons": Moderation.rejectionReasons,
+            "isOpen": proposal.status == "open" || proposal.status == "needs-info", "rationale": proposal.rationale, "reasons": Moderation.rejectionReasons,
             "changes": proposal.changes.map { change in
                 [
                     "term": change.term, "current": fields[change.term] ?? "—", "to": change.to ?? "",
@@ -97,6 +98,8 @@ struct ModerationPages {
         if let decided = proposal.decidedAt {
             values["decision"] = "\(proposal.status) on \(decided.rfc3339)\(proposal.reason.map { ": \($0)" } ?? "")"
         }
+        if let question = proposal.question { values["question"] = question }
+        if let answer = proposal.answer { values["answer"] = answer }
         if let error { values["error"] = error }
         return pages.render("proposal", values, context: context, status: status)
     }
@@ -139,6 +142,19 @@ struct ModerationPages {
             return try proposalPage(id, error: "Somebody decided on this proposal first.", status: .conflict, context: context)
         }
         return .seeOther("/moderation?notice=rejected")
+    }
+
+    @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        do {
+            _ = try store.askAboutProposal(id, question: form["question"] ?? "", curator: user)
+        } catch let error as InvalidInput {
+            return try proposalPage(id, error: error.description, status: .badRequest, context: context)
+        }
+        return .seeOther("/moderation/proposals/\(id)")
     }
 
     /// "3 days", "5 hours", "just now".

@@ -46,6 +46,9 @@ enum RecordView {
             "submittedAt": proposal.submittedAt.rfc3339, "baseVersion": proposal.baseVersion, "rationale": proposal.rationale,
             "changes": changes(proposal.changes), "terms": proposal.changes.map(\.term).joined(separator: ", "),
         ]
+        if let question = proposal.question { view["question"] = question }
+        if let answer = proposal.answer { view["answer"] = answer }
+        view["needsInfo"] = proposal.status == "needs-info"
         if let decided = proposal.decidedAt {
             let outcome = proposal.acceptedVersion.map { "accepted into version \($0)" } ?? proposal.status
             view["decision"] = "\(outcome) on \(decided.rfc3339)\(proposal.reason.map { ". The curator wrote: \($0)" } ?? "")"
