@@ -90,6 +90,30 @@ import Testing
         }
     }
 
+    @Test func reportsAndNotesAreHandledOnTheConsole() async throws {
+        let app = try await TestApp()
+        let curator = try #require(try app.store.user(forToken: app.curatorToken))
+        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
+        let id = TestApp.id("occ-1")
+        try await app.test { client async throws in
+            _ = try await client.post("/api/records/\(id)/reports", json: #"{"category": "date", "description": "Year is 1910"}"#)
+            _ = try await client.post("/api/records/\(id)/annotations", json: #"{"motivation": "commenting", "text": "spam spam"}"#, token: app.contributorToken)
+            let browser = Browser(client)
+            try await browser.get("/login")
+            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let reports = try await browser.get("/moderation/reports").text
+            #expect(reports.contains("Year is 1910"))
+            let report = try #require(try app.store.contributions(onRecord: id).reports.first)
+            #expect(try await browser.post("/moderation/reports/\(report.id)/resolve", [("resolution", "fixed"), ("version", "")]).status == .badRequest)
+            #expect(try await browser.post("/moderation/reports/\(report.id)/resolve", [("resolution", "not-a-problem")]).status == .seeOther)
+            #expect(try await browser.get("/moderation/reports").text.contains("Year is 1910") == false)
+            let note = try #require(try app.store.contributions(onRecord: id).annotations.first)
+            #expect(try await browser.get("/moderation/notes").text.contains("spam spam"))
+            #expect(try await browser.post("/moderation/notes/\(note.id)/hide", [("reason", "spam")]).status == .seeOther)
+            #expect(try await browser.get("/records/\(id)").text.contains("spam spam") == false)
+        }
+    }
+
     @Test func contributorsCannotOpenTheConsole() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

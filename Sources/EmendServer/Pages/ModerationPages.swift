@@ -14,6 +14,10 @@ struct ModerationPages {
         site.post("moderation/proposals/:id/accept", use: accept)
         site.post("moderation/proposals/:id/reject", use: reject)
         site.post("moderation/proposals/:id/ask", use: ask)
+        site.get("moderation/reports", use: reports)
+        site.get("moderation/notes", use: notes)
+        site.post("moderation/reports/:id/resolve", use: resolve)
+        site.post("moderation/notes/:id/hide", use: hide)
     }
 
     /// The signed-in user, who must be allowed to see the queue.
@@ -155,6 +159,62 @@ struct ModerationPages {
             return try proposalPage(id, error: error.description, status: .badRequest, context: context)
         }
         return .seeOther("/moderation/proposals/\(id)")
+    }
+
+    @Sendable func reports(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard let user = try moderator(context, next: "/moderation/reports") else { return .seeOther("/login?next=/moderation/reports") }
+        return try itemsPage(reports: true, user: user, notice: request.uri.queryParameters["notice"].map(String.init), context: context)
+    }
+
+    @Sendable func notes(_ request: Request, context: EmendRequestContext) throws -> Response {
+        guard let user = try moderator(context, next: "/moderation/notes") else { return .seeOther("/login?next=/moderation/notes") }
+        return try itemsPage(reports: false, user: user, notice: request.uri.queryParameters["notice"].map(String.init), context: context)
+    }
+
+    /// Open reports, or visible notes, in the user's scope (the first 200; the API pages through the rest).
+    private func itemsPage(
+        reports: Bool, user: User, notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok,
+        context: EmendRequestContext
+    ) throws -> Response {
+        var values: [String: Any] = ["heading": reports ? "open reports" : "notes"]
+        if reports {
+            let items = try store.reportQueue(status: "open", after: nil, limit: 200, for: user).items
+            values["reports"] = items.map(RecordView.report)
+            values["empty"] = items.isEmpty
+        } else {
+            let items = try store.noteQueue(after: nil, limit: 200, for: user).items
+            values["notes"] = items.map(RecordView.annotation)
+            values["empty"] = items.isEmpty
+        }
+        if let notice { values["notice"] = notice }
+        if let error { values["error"] = error }
+        return pages.render("items", values, context: context, status: status)
+    }
+
+    @Sendable func resolve(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        guard let user = try moderator(context, next: "/moderation/reports") else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        do {
+            _ = try store.resolveReport(
+                try context.parameters.require("id"), resolution: form["resolution"] ?? "", version: form["version"].flatMap { Int64($0) },
+                note: form["note"], curator: user)
+        } catch let error as InvalidInput {
+            return try itemsPage(reports: true, user: user, error: error.description, status: .badRequest, context: context)
+        }
+        return .seeOther("/moderation/reports?notice=Resolved.")
+    }
+
+    @Sendable func hide(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        guard let user = try moderator(context, next: "/moderation/notes") else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        do {
+            try store.hideAnnotation(try context.parameters.require("id"), reason: form["reason"] ?? "", curator: user)
+        } catch let error as InvalidInput {
+            return try itemsPage(reports: false, user: user, error: error.description, status: .badRequest, context: context)
+        }
+        return .seeOther("/moderation/notes?notice=Hidden.")
     }
 
     /// "3 days", "5 hours", "just now".

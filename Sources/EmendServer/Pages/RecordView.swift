@@ -58,6 +58,7 @@ enum RecordView {
 
     static func annotation(_ annotation: Annotation) -> [String: Any] {
         var view: [String: Any] = [
+            "id": annotation.id,
             "recordID": annotation.recordID, "motivation": annotation.motivation, "text": annotation.text,
             "actorName": annotation.actorName ?? annotation.actor, "createdAt": annotation.createdAt.rfc3339,
             "version": annotation.version,
@@ -68,6 +69,7 @@ enum RecordView {
 
     static func report(_ report: Report) -> [String: Any] {
         var view: [String: Any] = [
+            "id": report.id,
             "recordID": report.recordID, "status": report.status, "category": report.category, "description": report.description,
             "filedAt": report.filedAt.rfc3339,
         ]
