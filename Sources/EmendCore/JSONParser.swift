@@ -23,6 +23,57 @@ public struct JSONParser {
         return value
     }
 
+    /// The members of an object, each with where its value's text lies in `buffer`, without building the values:
+    /// bulk readers take what they need from canonical text as it is. The values' syntax is checked, but not
+    /// whether the objects within them repeat a key; a reader that uses a value parses it.
+    public static func members(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [(key: String, value: Range<Int>)] {
+        var parser = JSONParser(bytes: buffer)
+        parser.skipWhitespace()
+        guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
+            throw parser.failure("expected an object")
+        }
+        var members: [(key: String, value: Range<Int>)] = []
+        try parser.forEachMember { parser throws(Failure) in
+            let key = try parser.string()
+            try parser.colon()
+            parser.skipWhitespace()
+            let start = parser.position
+            try parser.skipValue(depth: 1)
+            members.append((key, start..<parser.position))
+        }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
+        return members
+    }
+
+    /// An object whose values are all strings (record fields), without building a `JSONValue` first;
+    /// nil when it is valid JSON of another shape.
+    public static func stringMap(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [String: String]? {
+        var parser = JSONParser(bytes: buffer)
+        parser.skipWhitespace()
+        guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
+            _ = try parse(buffer)
+            return nil
+        }
+        var map: [String: String] = [:]
+        map.reserveCapacity(32)
+        var allStrings = true
+        try parser.forEachMember { parser throws(Failure) in
+            let key = try parser.string()
+            try parser.colon()
+            parser.skipWhitespace()
+            if allStrings, parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "\"") {
+                guard map.updateValue(try parser.string(), forKey: key) == nil else { throw parser.failure("duplicate key \"\(key)\"") }
+            } else {
+                allStrings = false
+                try parser.skipValue(depth: 1)
+            }
+        }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
+        return allStrings ? map : nil
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private static let maximumDepth = 64
@@ -108,6 +159,94 @@ public struct JSONParser {
                 throw failure("expected ',' or '}'")
             }
         }
+    }
+
+    /// Calls `member` for each member of the object at `position`, which starts at its key.
+    private mutating func forEachMember(_ member: (inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a key") }
+            try member(&self)
+            skipWhitespace()
+            guard position < bytes.count else { throw failure("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return
+            } else {
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    private mutating func colon() throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+        position += 1
+    }
+
+    /// Checks the value at `position` and moves past it, building nothing.
+    private mutating func skipValue(depth: Int) throws(Failure) {
+        guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
+        skipWhitespace()
+        guard position < bytes.count else { throw failure("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            try forEachMember { parser throws(Failure) in
+                try parser.skipString()
+                try parser.colon()
+                try parser.skipValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return
+            }
+            while true {
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < bytes.count else { throw failure("unexpected end of input") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return
+                } else {
+                    throw failure("expected ',' or ']'")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try value(depth: depth)
+        }
+    }
+
+    private mutating func skipString() throws(Failure) {
+        let start = position
+        position += 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                return
+            case UInt8(ascii: "\\"), 0x00..<0x20:
+                // Escapes are rare: let the full reader check this string.
+                position = start
+                _ = try string()
+                return
+            default:
+                position += 1
+            }
+        }
+        throw failure("unterminated string")
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {

@@ -7,10 +7,43 @@ struct RecordRow {
     var rowid: Int64 = 0
     var state: RecordState
     var seq: Int64
+    /// `state.fields` as canonical JSON when that text is at hand already (the `fields` of a RecordImported
+    /// event's canonical data), so that it is not encoded again.
+    var fieldsJSON: String?
 
-    init(state: RecordState, seq: Int64) {
+    init(state: RecordState, seq: Int64, fieldsJSON: String? = nil) {
         self.state = state
         self.seq = seq
+        self.fieldsJSON = fieldsJSON
+    }
+
+    /// The row of a RecordImported event, read from the event's stored (canonical) data without building a
+    /// `JSONValue`: the same row as folding the parsed event. Nil for data this reading does not cover
+    /// (extension rows, values that are not strings), which the caller folds the usual way.
+    static func imported(
+        id: String, seq: Int64, streamVersion: Int64, data: UnsafeBufferPointer<UInt8>
+    ) throws(JSONParser.Failure) -> RecordRow? {
+        var dataset: String?
+        var fields: (map: [String: String], text: String)?
+        for (key, range) in try JSONParser.members(data) {
+            let value = UnsafeBufferPointer(rebasing: data[range])
+            switch key {
+            case "dataset":
+                guard case .string(let text) = try JSONParser.parse(value) else { return nil }
+                dataset = text
+            case "fields":
+                guard let map = try JSONParser.stringMap(value) else { return nil }
+                fields = (map, String(decoding: value, as: UTF8.self))
+            case "extensions":
+                return nil
+            default:
+                break
+            }
+        }
+        guard let dataset, let fields else { return nil }
+        return RecordRow(
+            state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields.map, extensions: [:]),
+            seq: seq, fieldsJSON: fields.text)
     }
 
     static func fetch(id: String, db: Database) throws -> RecordRow? {
@@ -59,59 +92,80 @@ struct RecordRow {
         return Int(date.prefix(4))
     }
 
-    private var arguments: StatementArguments { StatementArguments(values) }
-
-    private var values: [(any DatabaseValueConvertible)?] {
+    /// The stored columns, in the order of `columns`.
+    var values: [DatabaseValue] {
         let fields = state.fields
-        func value(_ term: String) -> String? { fields[term].flatMap { $0.isEmpty ? nil : $0 } }
+        func value(_ term: String) -> DatabaseValue {
+            guard let text = fields[term], !text.isEmpty else { return .null }
+            return text.databaseValue
+        }
+        let coordinates = coordinates
         return [
-            state.id, state.dataset, state.version, seq, CanonicalJSON.string(fields),
-            state.extensions.isEmpty ? nil : CanonicalJSON.string(RecordState.json(state.extensions)),
+            state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
+            (fieldsJSON ?? CanonicalJSON.string(fields)).databaseValue,
+            state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue,
             value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
-            value("family"), value("country"), value("countryCode"), year, coordinates?.latitude,
-            coordinates?.longitude,
+            value("family"), value("country"), value("countryCode"), year.databaseValue,
+            coordinates?.latitude.databaseValue ?? .null, coordinates?.longitude.databaseValue ?? .null,
         ]
     }
 
     /// The stored columns, by name, as this row would write them.
     var databaseValues: [(String, DatabaseValue)] {
-        Array(zip(Self.columnNames, values.map { $0?.databaseValue ?? .null }))
+        Array(zip(Self.columnNames, values))
     }
 
-    private static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     private static let columns = """
         id, dataset_id, version, seq, fields, extensions, institution_code, collection_code, catalog_number,
         scientific_name, family, country, country_code, year, decimal_latitude, decimal_longitude
         """
 
+    /// What `insert` writes, computed ahead: bulk paths prepare rows on one thread and write them on another.
+    var prepared: Prepared { Prepared(values: values, searchText: searchText.map(\.databaseValue)) }
+
+    struct Prepared: Sendable {
+        var values: [DatabaseValue]
+        var searchText: [DatabaseValue]
+    }
+
     func insert(db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO records (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        statement.setUncheckedArguments(arguments)
-        try statement.execute()
-        try addToIndexes(rowid: db.lastInsertedRowID, db: db)
+        try Writer(db).insert(prepared)
+    }
+
+    /// Inserts rows and their full-text entries, with statements prepared once.
+    struct Writer {
+        private let db: Database
+        private let row: Statement
+        private let fullText: Statement
+
+        init(_ db: Database) throws {
+            self.db = db
+            row = try db.cachedStatement(
+                sql: "INSERT INTO records (\(RecordRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            fullText = try db.cachedStatement(sql: RecordRow.insertFullText)
+        }
+
+        func insert(_ prepared: Prepared) throws {
+            try row.executeBulk(prepared.values, db: db)
+            try fullText.executeBulk([db.lastInsertedRowID.databaseValue] + prepared.searchText, db: db)
+        }
     }
 
     func update(rowid: Int64, db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "REPLACE INTO records (rowid, \(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        statement.setUncheckedArguments(StatementArguments([rowid] + values))
-        try statement.execute()
-        try addToIndexes(rowid: rowid, db: db)
+        try db.cachedStatement(
+            sql: "REPLACE INTO records (rowid, \(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).executeBulk([rowid.databaseValue] + values, db: db)
+        try db.cachedStatement(sql: Self.insertFullText).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
     }
 
-    private func addToIndexes(rowid: Int64, db: Database) throws {
-        let fts = try db.cachedStatement(sql: "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
-        try fts.execute()
-    }
+    private static let insertFullText = "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)"
 
     /// A contentless FTS5 table forgets a row only when told the text it was given.
     func removeFromIndexes(db: Database) throws {
-        let fts = try db.cachedStatement(
-            sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
-        try fts.execute()
+        try db.cachedStatement(
+            sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)"
+        ).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
     }
 }
