@@ -25,7 +25,8 @@ public struct JSONParser {
 
     /// The members of an object, each with where its value's text lies in `buffer`, without building the values:
     /// bulk readers take what they need from canonical text as it is. The values' syntax is checked, but not
-    /// whether the objects within them repeat a key; a reader that uses a value parses it.
+    /// whether the objects within them repeat a key; a reader that uses a value parses it. Meant for objects of
+    /// a few members: a repeated key is looked for member by member.
     public static func members(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [(key: String, value: Range<Int>)] {
         var parser = JSONParser(bytes: buffer)
         parser.skipWhitespace()
@@ -39,6 +40,7 @@ public struct JSONParser {
             parser.skipWhitespace()
             let start = parser.position
             try parser.skipValue(depth: 1)
+            guard !members.contains(where: { $0.key == key }) else { throw parser.failure("duplicate key \"\(key)\"") }
             members.append((key, start..<parser.position))
         }
         parser.skipWhitespace()

@@ -67,14 +67,24 @@ struct RecordRow {
     /// The text the full-text index holds, by column: taxon, place, people.
     var searchText: [String] {
         func join(_ terms: [String]) -> String {
-            terms.compactMap { state.fields[$0] }.filter { !$0.isEmpty }.joined(separator: " ")
+            var text = ""
+            for term in terms {
+                guard let value = state.fields[term], !value.isEmpty else { continue }
+                if !text.isEmpty { text += " " }
+                text += value
+            }
+            return text
         }
         return [
-            join(["scientificName", "vernacularName", "genus", "family", "order", "class", "phylum", "kingdom"]),
-            join(["country", "stateProvince", "county", "municipality", "locality", "verbatimLocality", "island", "waterBody"]),
-            join(["recordedBy", "identifiedBy"]),
+            join(Self.taxonTerms), join(Self.placeTerms), join(Self.peopleTerms),
         ]
     }
+
+    private static let taxonTerms = ["scientificName", "vernacularName", "genus", "family", "order", "class", "phylum", "kingdom"]
+    private static let placeTerms = [
+        "country", "stateProvince", "county", "municipality", "locality", "verbatimLocality", "island", "waterBody",
+    ]
+    private static let peopleTerms = ["recordedBy", "identifiedBy"]
 
     /// Decimal degrees when both are present and in range; the quality checks deal with the rest.
     var coordinates: (latitude: Double, longitude: Double)? {
@@ -87,9 +97,19 @@ struct RecordRow {
 
     /// The year collected: `year`, or the year `eventDate` starts with.
     var year: Int? {
-        if let year = state.fields["year"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return year }
+        if let year = state.fields["year"].flatMap({ Int(Self.trimmingSpaces($0)) }) { return year }
         guard let date = state.fields["eventDate"], date.utf8.count >= 4 else { return nil }
         return Int(date.prefix(4))
+    }
+
+    /// `text.trimmingCharacters(in: .whitespaces)` (tabs and Unicode space separators), without Foundation's
+    /// cost in the usual case of nothing to trim.
+    private static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar?) -> Bool {
+            scalar.map { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator } ?? false
+        }
+        guard isSpace(text.unicodeScalars.first) || isSpace(text.unicodeScalars.last) else { return text }
+        return text.trimmingCharacters(in: .whitespaces)
     }
 
     /// The stored columns, in the order of `columns`.

@@ -17,16 +17,18 @@ extension Store {
     /// Throws `StoreError.corrupt` naming the first bad `seq`. The chain and slices of the records table are
     /// checked side by side, each on its own reader, to use every core.
     public func verify(progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) throws -> VerifyReport {
-        let slices = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // More slices than cores, so that whichever thread is free takes the next: the chain is one long task.
+        let slices = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let maxRowID = try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM records") ?? 0 }
         let chain = Mutex<Result<ChainSummary, any Error>?>(nil)
         let records = Mutex<[Result<RecordsSummary, any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: slices + 1) { task in
-            if task == slices {
+            if task == 0 {
                 let result = Result { try read { try Self.verifyChain($0, progress: progress) } }
                 chain.withLock { $0 = result }
             } else {
-                let rows = (maxRowID * Int64(task) / Int64(slices) + 1)..<(maxRowID * Int64(task + 1) / Int64(slices) + 1)
+                let slice = Int64(task - 1)
+                let rows = (maxRowID * slice / Int64(slices) + 1)..<(maxRowID * (slice + 1) / Int64(slices) + 1)
                 let result = Result { try read { try Self.verifyRecords($0, rowids: rows, progress: progress) } }
                 records.withLock { $0.append(result) }
             }
@@ -78,7 +80,7 @@ extension Store {
                 seq: seq, id: text(handle, 1), stream: text(handle, 2), streamVersion: sqlite3_column_int64(handle, 3),
                 type: type, recordedAt: recordedAt.text, actor: text(handle, 6), canonicalData: bytes(handle, 7))
             let hash = HashChain.hash(previous: previous, canonical: canonical)
-            guard hash.elementsEqual(bytes(handle, 8)) else {
+            guard equal(hash, bytes(handle, 8)) else {
                 throw StoreError.corrupt(seq: seq, reason: "hash mismatch: the event or the one before it was altered")
             }
             previous = hash
@@ -118,9 +120,18 @@ extension Store {
         case .null: return type == SQLITE_NULL
         case .int64(let number): return type == SQLITE_INTEGER && sqlite3_column_int64(handle, column) == number
         case .double(let number): return type == SQLITE_FLOAT && sqlite3_column_double(handle, column) == number
-        case .string(var text): return type == SQLITE_TEXT && text.withUTF8 { $0.elementsEqual(bytes(handle, column)) }
-        case .blob(let data): return type == SQLITE_BLOB && data.elementsEqual(bytes(handle, column))
+        case .string(var text): return type == SQLITE_TEXT && text.withUTF8 { equal($0, bytes(handle, column)) }
+        case .blob(let data): return type == SQLITE_BLOB && data.withUnsafeBytes { equal($0.bindMemory(to: UInt8.self), bytes(handle, column)) }
         }
+    }
+
+    /// memcmp: the generic `elementsEqual` goes byte by byte, and every record's fields text is compared.
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    private static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.withUnsafeBufferPointer { equal($0, b) }
     }
 
     /// Each record row must equal the fold of its own stream. Most records have one event, the one the row

@@ -39,4 +39,39 @@ import Testing
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(#"{"a": 1, "a": 2}"#) }
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(#"{"a": 1"#) }
     }
+
+    @Test func sortsKeysThatShareALongPrefixAsPythonDoes() throws {
+        // Given record fields whose keys share their first eight bytes or more, or are prefixes of one another
+        let fields = [
+            "decimalLongitude": "1", "decimalLatitude": "2", "decimal": "3", "decimalLatitudeX": "4",
+            "scientificNameAuthorship": "5", "scientificName": "6", "décimal": "7", "decimal\u{0}": "8", "": "9",
+        ]
+        // When both Emend and Python write them canonically
+        let text = CanonicalJSON.string(fields)
+        let python = try Python.run(
+            "import json,sys; print(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, separators=(',', ':'), ensure_ascii=False), end='')",
+            input: text)
+        // Then they agree byte for byte
+        #expect(python == text)
+    }
+
+    @Test func readsTheMembersOfAnObjectWithoutBuildingThem() throws {
+        // Given canonical event data
+        let text = Array(#"{"dataset":"d\"x","extensions":{"M":[{"a":"b"}]},"fields":{"a":"1","b":"é\n"}}"#.utf8)
+        try text.withUnsafeBufferPointer { data in
+            // When its members are read
+            let members = try JSONParser.members(data)
+            // Then each value's text is where it lies, and a map of strings reads as one
+            #expect(members.map(\.key) == ["dataset", "extensions", "fields"])
+            let fields = UnsafeBufferPointer(rebasing: data[members[2].value])
+            #expect(String(decoding: fields, as: UTF8.self) == #"{"a":"1","b":"é\n"}"#)
+            #expect(try JSONParser.stringMap(fields) == ["a": "1", "b": "é\n"])
+            #expect(try JSONParser.stringMap(UnsafeBufferPointer(rebasing: data[members[1].value])) == nil)
+        }
+        // And text that is not valid JSON is refused either way
+        for bad in [#"{"a":"1","a":"2"}"#, #"{"a":1.5}"#, #"{"a":"1""#, #"{"a":{"b":[1,}}"#, #"{"a":"\q"}"#] {
+            #expect(throws: JSONParser.Failure.self) { try Array(bad.utf8).withUnsafeBufferPointer { _ = try JSONParser.stringMap($0) } }
+            #expect(throws: JSONParser.Failure.self) { try Array(bad.utf8).withUnsafeBufferPointer { _ = try JSONParser.members($0) } }
+        }
+    }
 }
