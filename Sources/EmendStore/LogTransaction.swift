@@ -95,13 +95,16 @@ public struct LogTransaction {
         guard event.seq == lastSeq + 1, event.previousHash == lastHash else {
             throw StoreError.corrupt(seq: event.seq, reason: "does not follow seq \(lastSeq) in the chain")
         }
-        try insertEvent.executeBulk(
-            [
-                event.seq.databaseValue, event.id.databaseValue, event.stream.databaseValue,
-                event.streamVersion.databaseValue, event.type.databaseValue, event.recordedAt.milliseconds.databaseValue,
-                event.actor.databaseValue, String(decoding: event.canonicalData, as: UTF8.self).databaseValue,
-                Data(event.hash).databaseValue,
-            ], db: db)
+        insertEvent.bind(event.seq.databaseValue, at: 1)
+        insertEvent.bind(event.id.databaseValue, at: 2)
+        insertEvent.bind(event.stream.databaseValue, at: 3)
+        insertEvent.bind(event.streamVersion.databaseValue, at: 4)
+        insertEvent.bind(event.type.databaseValue, at: 5)
+        insertEvent.bind(event.recordedAt.milliseconds.databaseValue, at: 6)
+        insertEvent.bind(event.actor.databaseValue, at: 7)
+        insertEvent.bind(event.canonicalData, asText: true, at: 8)
+        insertEvent.bind(event.hash, asText: false, at: 9)
+        try insertEvent.executeBound(db: db)
         lastSeq = event.seq
         lastHash = event.hash
     }

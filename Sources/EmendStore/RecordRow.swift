@@ -169,7 +169,9 @@ struct RecordRow {
 
         func insert(_ prepared: Prepared) throws {
             try row.executeBulk(prepared.values, db: db)
-            try fullText.executeBulk([db.lastInsertedRowID.databaseValue] + prepared.searchText, db: db)
+            fullText.bind(db.lastInsertedRowID.databaseValue, at: 1)
+            for (index, text) in prepared.searchText.enumerated() { fullText.bind(text, at: Int32(index + 2)) }
+            try fullText.executeBound(db: db)
         }
     }
 

@@ -99,18 +99,33 @@ extension Statement {
     /// Binds `values` and runs the statement with the SQLite C API. On bulk paths, GRDB's bookkeeping around each
     /// execution (argument boxing, observation, the statement cache) costs as much as SQLite's own insert.
     func executeBulk(_ values: [DatabaseValue], db: Database) throws {
-        sqlite3_reset(sqliteStatement)
-        for (index, value) in values.enumerated() {
-            let position = Int32(index + 1)
-            switch value.storage {
-            case .null: sqlite3_bind_null(sqliteStatement, position)
-            case .int64(let number): sqlite3_bind_int64(sqliteStatement, position, number)
-            case .double(let number): sqlite3_bind_double(sqliteStatement, position, number)
-            case .string(let text): sqlite3_bind_text(sqliteStatement, position, text, -1, transientText)
-            case .blob(let data):
-                _ = data.withUnsafeBytes { sqlite3_bind_blob(sqliteStatement, position, $0.baseAddress, Int32($0.count), transientText) }
-            }
+        for (index, value) in values.enumerated() { bind(value, at: Int32(index + 1)) }
+        try executeBound(db: db)
+    }
+
+    /// Binds one parameter (1-based) for `executeBound`.
+    func bind(_ value: DatabaseValue, at position: Int32) {
+        switch value.storage {
+        case .null: sqlite3_bind_null(sqliteStatement, position)
+        case .int64(let number): sqlite3_bind_int64(sqliteStatement, position, number)
+        case .double(let number): sqlite3_bind_double(sqliteStatement, position, number)
+        case .string(let text): sqlite3_bind_text(sqliteStatement, position, text, -1, transientText)
+        case .blob(let data):
+            _ = data.withUnsafeBytes { sqlite3_bind_blob(sqliteStatement, position, $0.baseAddress, Int32($0.count), transientText) }
         }
+    }
+
+    /// Binds UTF-8 bytes as text, or as a blob, without making a `String` or `Data` of them first.
+    func bind(_ bytes: [UInt8], asText: Bool, at position: Int32) {
+        _ = bytes.withUnsafeBufferPointer { buffer in
+            asText
+                ? sqlite3_bind_text(sqliteStatement, position, buffer.baseAddress, Int32(buffer.count), transientText)
+                : sqlite3_bind_blob(sqliteStatement, position, buffer.baseAddress, Int32(buffer.count), transientText)
+        }
+    }
+
+    /// Runs the statement with the parameters bound by `bind`, and readies it for the next ones.
+    func executeBound(db: Database) throws {
         let code = sqlite3_step(sqliteStatement)
         sqlite3_reset(sqliteStatement)
         guard code == SQLITE_DONE else {
