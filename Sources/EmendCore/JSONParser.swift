@@ -23,56 +23,66 @@ public struct JSONParser {
         return value
     }
 
-    /// The members of an object, each with where its value's text lies in `buffer`, without building the values:
-    /// bulk readers take what they need from canonical text as it is. The values' syntax is checked, but not
-    /// whether the objects within them repeat a key; a reader that uses a value parses it. Meant for objects of
-    /// a few members: a repeated key is looked for member by member.
-    public static func members(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [(key: String, value: Range<Int>)] {
+    /// Reads an object member by member without building it: `body` gets each key with the parser at the
+    /// member's value, and must read it (`readValue`, `readStringMap`) or `skip` it. Bulk readers take what they
+    /// need from canonical text as it is this way. Skipped values are checked for syntax, but not for repeated keys.
+    public static func forEachMember(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ body: (String, inout JSONParser) throws(Failure) -> Void
+    ) throws(Failure) {
         var parser = JSONParser(bytes: buffer)
         parser.skipWhitespace()
         guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
             throw parser.failure("expected an object")
         }
-        var members: [(key: String, value: Range<Int>)] = []
+        var keys: [String] = []
         try parser.forEachMember { parser throws(Failure) in
             let key = try parser.string()
+            // Objects read this way have a few members: a list finds a repeated key soon enough.
+            guard !keys.contains(key) else { throw parser.failure("duplicate key \"\(key)\"") }
+            keys.append(key)
             try parser.colon()
             parser.skipWhitespace()
             let start = parser.position
-            try parser.skipValue(depth: 1)
-            guard !members.contains(where: { $0.key == key }) else { throw parser.failure("duplicate key \"\(key)\"") }
-            members.append((key, start..<parser.position))
+            try body(key, &parser)
+            guard parser.position > start else { throw parser.failure("the value was neither read nor skipped") }
         }
         parser.skipWhitespace()
         guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
-        return members
     }
 
-    /// An object whose values are all strings (record fields), without building a `JSONValue` first;
-    /// nil when it is valid JSON of another shape.
-    public static func stringMap(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> [String: String]? {
-        var parser = JSONParser(bytes: buffer)
-        parser.skipWhitespace()
-        guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
-            _ = try parse(buffer)
+    /// Where the parser is, as an offset into the text.
+    public var offset: Int { position }
+
+    public mutating func readValue() throws(Failure) -> JSONValue {
+        try value(depth: 1)
+    }
+
+    public mutating func skip() throws(Failure) {
+        try skipValue(depth: 1)
+    }
+
+    /// An object whose values are all strings (record fields), without building a `JSONValue` first; nil (the
+    /// value read all the same) when it is valid JSON of another shape.
+    public mutating func readStringMap() throws(Failure) -> [String: String]? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
+            try skipValue(depth: 1)
             return nil
         }
         var map: [String: String] = [:]
         map.reserveCapacity(32)
         var allStrings = true
-        try parser.forEachMember { parser throws(Failure) in
+        try forEachMember { parser throws(Failure) in
             let key = try parser.string()
             try parser.colon()
             parser.skipWhitespace()
-            if allStrings, parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "\"") {
+            if allStrings, parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\"") {
                 guard map.updateValue(try parser.string(), forKey: key) == nil else { throw parser.failure("duplicate key \"\(key)\"") }
             } else {
                 allStrings = false
-                try parser.skipValue(depth: 1)
+                try parser.skipValue(depth: 2)
             }
         }
-        parser.skipWhitespace()
-        guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
         return allStrings ? map : nil
     }
 

@@ -25,21 +25,26 @@ struct RecordRow {
     ) throws(JSONParser.Failure) -> RecordRow? {
         var dataset: String?
         var fields: (map: [String: String], text: String)?
-        for (key, range) in try JSONParser.members(data) {
-            let value = UnsafeBufferPointer(rebasing: data[range])
+        var plain = true
+        try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
             switch key {
             case "dataset":
-                guard case .string(let text) = try JSONParser.parse(value) else { return nil }
-                dataset = text
+                if case .string(let text) = try parser.readValue() { dataset = text } else { plain = false }
             case "fields":
-                guard let map = try JSONParser.stringMap(value) else { return nil }
-                fields = (map, String(decoding: value, as: UTF8.self))
+                let start = parser.offset
+                if let map = try parser.readStringMap() {
+                    fields = (map, String(decoding: UnsafeBufferPointer(rebasing: data[start..<parser.offset]), as: UTF8.self))
+                } else {
+                    plain = false
+                }
             case "extensions":
-                return nil
+                plain = false
+                try parser.skip()
             default:
-                break
+                try parser.skip()
             }
         }
+        guard plain else { return nil }
         guard let dataset, let fields else { return nil }
         return RecordRow(
             state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields.map, extensions: [:]),

@@ -55,23 +55,33 @@ import Testing
         #expect(python == text)
     }
 
-    @Test func readsTheMembersOfAnObjectWithoutBuildingThem() throws {
+    @Test func readsAnObjectMemberByMemberWithoutBuildingIt() throws {
         // Given canonical event data
-        let text = Array(#"{"dataset":"d\"x","extensions":{"M":[{"a":"b"}]},"fields":{"a":"1","b":"é\n"}}"#.utf8)
+        let text = Array(#"{"dataset":"d\"x","extensions":{"M":[{"a":"b"}]},"fields":{"a":"1","b":"é\n"},"n":{"k":2}}"#.utf8)
+        var read: [String: String] = [:]
+        var maps: [String: [String: String]] = [:]
         try text.withUnsafeBufferPointer { data in
-            // When its members are read
-            let members = try JSONParser.members(data)
-            // Then each value's text is where it lies, and a map of strings reads as one
-            #expect(members.map(\.key) == ["dataset", "extensions", "fields"])
-            let fields = UnsafeBufferPointer(rebasing: data[members[2].value])
-            #expect(String(decoding: fields, as: UTF8.self) == #"{"a":"1","b":"é\n"}"#)
-            #expect(try JSONParser.stringMap(fields) == ["a": "1", "b": "é\n"])
-            #expect(try JSONParser.stringMap(UnsafeBufferPointer(rebasing: data[members[1].value])) == nil)
+            // When it is read member by member, the maps of strings read as such and the rest skipped
+            try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
+                let start = parser.offset
+                if key == "dataset" { try parser.skip() } else { maps[key] = try parser.readStringMap() ?? ["not": "strings"] }
+                read[key] = String(decoding: UnsafeBufferPointer(rebasing: data[start..<parser.offset]), as: UTF8.self)
+            }
         }
-        // And text that is not valid JSON is refused either way
-        for bad in [#"{"a":"1","a":"2"}"#, #"{"a":1.5}"#, #"{"a":"1""#, #"{"a":{"b":[1,}}"#, #"{"a":"\q"}"#] {
-            #expect(throws: JSONParser.Failure.self) { try Array(bad.utf8).withUnsafeBufferPointer { _ = try JSONParser.stringMap($0) } }
-            #expect(throws: JSONParser.Failure.self) { try Array(bad.utf8).withUnsafeBufferPointer { _ = try JSONParser.members($0) } }
+        // Then each value's text is where it lies, and only the map of strings reads as one
+        #expect(read == [
+            "dataset": #""d\"x""#, "extensions": #"{"M":[{"a":"b"}]}"#, "fields": #"{"a":"1","b":"é\n"}"#, "n": #"{"k":2}"#,
+        ])
+        #expect(maps == ["extensions": ["not": "strings"], "fields": ["a": "1", "b": "é\n"], "n": ["not": "strings"]])
+        // And text that is not valid JSON is refused
+        for bad in [#"{"a":"1","a":"2"}"#, #"{"f":{"a":"1","a":"2"}}"#, #"{"a":1.5}"#, #"{"a":"1""#, #"{"a":{"b":[1,}}"#, #"{"a":"\q"}"#] {
+            #expect(throws: JSONParser.Failure.self) {
+                try Array(bad.utf8).withUnsafeBufferPointer { data in
+                    try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
+                        if key == "f" { _ = try parser.readStringMap() } else { try parser.skip() }
+                    }
+                }
+            }
         }
     }
 }
