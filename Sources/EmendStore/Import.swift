@@ -124,6 +124,8 @@ extension Store {
         let producer = NewRecords(reader: reader, source: source, actor: actor, chain: log.chain)
         let records = try RecordRow.Writer(log.db)
         var pending = Pending { try producer.nextBatch() }
+        // The producer reads through `reader`: it must be done before this returns, also when writing fails.
+        defer { _ = try? pending.value() }
         while true {
             let batch = try pending.value()
             if !batch.records.isEmpty { pending = Pending { try producer.nextBatch() } }
@@ -131,9 +133,10 @@ extension Store {
                 try log.insert(record.event)
                 try records.insert(record.row)
             }
+            let crossedTenThousand = batch.summary.rows / 10_000 > summary.rows / 10_000
             summary = batch.summary
             if batch.records.isEmpty { return }
-            progress(summary)
+            if crossedTenThousand { progress(summary) }
         }
     }
 

@@ -157,9 +157,11 @@ final class Pending<Value: Sendable>: @unchecked Sendable {
         }
     }
 
-    /// The result; only one caller may wait.
+    /// The result, once the work is done.
     func value() throws -> Value {
         done.wait()
+        // Let any later wait through too.
+        done.signal()
         return try result!.get()
     }
 }
