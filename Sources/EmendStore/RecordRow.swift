@@ -111,7 +111,8 @@ struct RecordRow {
     /// cost in the usual case of nothing to trim.
     private static func trimmingSpaces(_ text: String) -> String {
         func isSpace(_ scalar: Unicode.Scalar?) -> Bool {
-            scalar.map { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator } ?? false
+            guard let scalar else { return false }
+            return scalar.isASCII ? scalar == " " || scalar == "\t" : scalar.properties.generalCategory == .spaceSeparator
         }
         guard isSpace(text.unicodeScalars.first) || isSpace(text.unicodeScalars.last) else { return text }
         return text.trimmingCharacters(in: .whitespaces)

@@ -239,20 +239,28 @@ struct RowDigest {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     mutating func add(_ values: [DatabaseValue]) {
-        var hasher = SHA256()
+        // Each value as its type letter, then its text or length-prefixed bytes, all hashed at once.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
         for value in values {
             switch value.storage {
-            case .null: hasher.update(data: [0])
-            case .int64(let number): hasher.update(data: Array("i\(number)\u{1F}".utf8))
-            case .double(let number): hasher.update(data: Array("d\(number)\u{1F}".utf8))
+            case .null: bytes.append(0)
+            case .int64(let number): bytes.append(contentsOf: "i\(number)\u{1F}".utf8)
+            case .double(let number): bytes.append(contentsOf: "d\(number)\u{1F}".utf8)
             case .string(var text):
-                hasher.update(data: Array("s\(text.utf8.count):".utf8))
-                text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-            case .blob(let data): hasher.update(data: Array("b\(data.count):".utf8) + data)
+                bytes.append(UInt8(ascii: "s"))
+                bytes.append(contentsOf: String(text.utf8.count).utf8)
+                bytes.append(UInt8(ascii: ":"))
+                text.withUTF8 { bytes.append(contentsOf: $0) }
+            case .blob(let data):
+                bytes.append(UInt8(ascii: "b"))
+                bytes.append(contentsOf: String(data.count).utf8)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: data)
             }
         }
-        let bytes = Array(hasher.finalize())
-        func lane(_ index: Int) -> UInt64 { bytes[index * 8..<index * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        let hash = Array(SHA256.hash(data: bytes))
+        func lane(_ index: Int) -> UInt64 { hash[index * 8..<index * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         lanes = (lanes.0 &+ lane(0), lanes.1 &+ lane(1), lanes.2 &+ lane(2), lanes.3 &+ lane(3))
     }
 
