@@ -27,7 +27,7 @@ let package = Package(
             name: "EmendStore",
             dependencies: [
                 "EmendCore", .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .target(

@@ -46,14 +46,30 @@ public enum CanonicalJSON {
     private static func writeObject<Value>(
         _ members: [String: Value], into out: inout [UInt8], value writeValue: (Value, inout [UInt8]) -> Void
     ) {
+        // Sorting compares keys mostly by their first eight bytes, read once per key rather than once per comparison:
+        // this sort runs for every record of an import.
+        let sorted = members.map { (prefix: bytePrefix($0.key), member: $0) }.sorted {
+            $0.prefix != $1.prefix ? $0.prefix < $1.prefix : utf8Precedes($0.member.key, $1.member.key)
+        }
         out.append(UInt8(ascii: "{"))
-        for (index, member) in members.sorted(by: { utf8Precedes($0.key, $1.key) }).enumerated() {
+        for (index, entry) in sorted.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            writeString(member.key, into: &out)
+            writeString(entry.member.key, into: &out)
             out.append(UInt8(ascii: ":"))
-            writeValue(member.value, &out)
+            writeValue(entry.member.value, &out)
         }
         out.append(UInt8(ascii: "}"))
+    }
+
+    /// The first eight UTF-8 bytes as a big-endian number (zero-padded): ordered as the bytes are.
+    private static func bytePrefix(_ text: String) -> UInt64 {
+        var prefix: UInt64 = 0
+        var count = 0
+        for byte in text.utf8.prefix(8) {
+            prefix = prefix << 8 | UInt64(byte)
+            count += 1
+        }
+        return prefix << (8 * UInt64(8 - count))
     }
 
     /// Python sorts keys by code point; for UTF-8 that is the order of the bytes.

@@ -52,6 +52,16 @@ public enum HashChain {
         seq: Int64, id: String, stream: String, streamVersion: Int64, type: String, recordedAt: Timestamp,
         actor: String, canonicalData: some Collection<UInt8>
     ) -> [UInt8] {
+        canonical(
+            seq: seq, id: id, stream: stream, streamVersion: streamVersion, type: type, recordedAt: recordedAt.rfc3339,
+            actor: actor, canonicalData: canonicalData)
+    }
+
+    /// `canonical(e)` with `recordedAt` already written as RFC 3339: the many events of one transaction share it.
+    public static func canonical(
+        seq: Int64, id: String, stream: String, streamVersion: Int64, type: String, recordedAt: String,
+        actor: String, canonicalData: some Collection<UInt8>
+    ) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(canonicalData.count + 200)
         out.append(contentsOf: #"{"actor":"#.utf8)
@@ -61,7 +71,7 @@ public enum HashChain {
         out.append(contentsOf: #","id":"#.utf8)
         CanonicalJSON.writeString(id, into: &out)
         out.append(contentsOf: #","recordedAt":"#.utf8)
-        CanonicalJSON.writeString(recordedAt.rfc3339, into: &out)
+        CanonicalJSON.writeString(recordedAt, into: &out)
         out.append(contentsOf: #","seq":"#.utf8)
         out.append(contentsOf: String(seq).utf8)
         out.append(contentsOf: #","stream":"#.utf8)

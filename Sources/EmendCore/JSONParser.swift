@@ -23,6 +23,69 @@ public struct JSONParser {
         return value
     }
 
+    /// Reads an object member by member without building it: `body` gets each key with the parser at the
+    /// member's value, and must read it (`readValue`, `readStringMap`) or `skip` it. Bulk readers take what they
+    /// need from canonical text as it is this way. Skipped values are checked for syntax, but not for repeated keys.
+    public static func forEachMember(
+        _ buffer: UnsafeBufferPointer<UInt8>, _ body: (String, inout JSONParser) throws(Failure) -> Void
+    ) throws(Failure) {
+        var parser = JSONParser(bytes: buffer)
+        parser.skipWhitespace()
+        guard parser.position < buffer.count, buffer[parser.position] == UInt8(ascii: "{") else {
+            throw parser.failure("expected an object")
+        }
+        var keys: [String] = []
+        try parser.forEachMember { parser throws(Failure) in
+            let key = try parser.string()
+            // Objects read this way have a few members: a list finds a repeated key soon enough.
+            guard !keys.contains(key) else { throw parser.failure("duplicate key \"\(key)\"") }
+            keys.append(key)
+            try parser.colon()
+            parser.skipWhitespace()
+            let start = parser.position
+            try body(key, &parser)
+            guard parser.position > start else { throw parser.failure("the value was neither read nor skipped") }
+        }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected text after the value") }
+    }
+
+    /// Where the parser is, as an offset into the text.
+    public var offset: Int { position }
+
+    public mutating func readValue() throws(Failure) -> JSONValue {
+        try value(depth: 1)
+    }
+
+    public mutating func skip() throws(Failure) {
+        try skipValue(depth: 1)
+    }
+
+    /// An object whose values are all strings (record fields), without building a `JSONValue` first; nil (the
+    /// value read all the same) when it is valid JSON of another shape.
+    public mutating func readStringMap() throws(Failure) -> [String: String]? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "{") else {
+            try skipValue(depth: 1)
+            return nil
+        }
+        var map: [String: String] = [:]
+        map.reserveCapacity(32)
+        var allStrings = true
+        try forEachMember { parser throws(Failure) in
+            let key = try parser.string()
+            try parser.colon()
+            parser.skipWhitespace()
+            if allStrings, parser.position < parser.bytes.count, parser.bytes[parser.position] == UInt8(ascii: "\"") {
+                guard map.updateValue(try parser.string(), forKey: key) == nil else { throw parser.failure("duplicate key \"\(key)\"") }
+            } else {
+                allStrings = false
+                try parser.skipValue(depth: 2)
+            }
+        }
+        return allStrings ? map : nil
+    }
+
     private let bytes: UnsafeBufferPointer<UInt8>
     private var position = 0
     private static let maximumDepth = 64
@@ -108,6 +171,94 @@ public struct JSONParser {
                 throw failure("expected ',' or '}'")
             }
         }
+    }
+
+    /// Calls `member` for each member of the object at `position`, which starts at its key.
+    private mutating func forEachMember(_ member: (inout JSONParser) throws(Failure) -> Void) throws(Failure) {
+        position += 1
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw failure("expected a key") }
+            try member(&self)
+            skipWhitespace()
+            guard position < bytes.count else { throw failure("unexpected end of input") }
+            if bytes[position] == UInt8(ascii: ",") {
+                position += 1
+            } else if bytes[position] == UInt8(ascii: "}") {
+                position += 1
+                return
+            } else {
+                throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    private mutating func colon() throws(Failure) {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
+        position += 1
+    }
+
+    /// Checks the value at `position` and moves past it, building nothing.
+    private mutating func skipValue(depth: Int) throws(Failure) {
+        guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
+        skipWhitespace()
+        guard position < bytes.count else { throw failure("unexpected end of input") }
+        switch bytes[position] {
+        case UInt8(ascii: "{"):
+            try forEachMember { parser throws(Failure) in
+                try parser.skipString()
+                try parser.colon()
+                try parser.skipValue(depth: depth + 1)
+            }
+        case UInt8(ascii: "["):
+            position += 1
+            skipWhitespace()
+            if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
+                position += 1
+                return
+            }
+            while true {
+                try skipValue(depth: depth + 1)
+                skipWhitespace()
+                guard position < bytes.count else { throw failure("unexpected end of input") }
+                if bytes[position] == UInt8(ascii: ",") {
+                    position += 1
+                } else if bytes[position] == UInt8(ascii: "]") {
+                    position += 1
+                    return
+                } else {
+                    throw failure("expected ',' or ']'")
+                }
+            }
+        case UInt8(ascii: "\""): try skipString()
+        default: _ = try value(depth: depth)
+        }
+    }
+
+    private mutating func skipString() throws(Failure) {
+        let start = position
+        position += 1
+        while position < bytes.count {
+            switch bytes[position] {
+            case UInt8(ascii: "\""):
+                position += 1
+                return
+            case UInt8(ascii: "\\"), 0x00..<0x20:
+                // Escapes are rare: let the full reader check this string.
+                position = start
+                _ = try string()
+                return
+            default:
+                position += 1
+            }
+        }
+        throw failure("unterminated string")
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {

@@ -187,6 +187,7 @@ public final class DarwinCoreSource: SourceRecordReader {
 
     private static func fields(_ cells: [String], _ columns: [Column]) -> [String: String] {
         var fields: [String: String] = [:]
+        fields.reserveCapacity(columns.count)
         for column in columns {
             var value = column.index.flatMap { $0 < cells.count ? cells[$0] : nil } ?? ""
             if value.isEmpty { value = column.defaultValue ?? "" }

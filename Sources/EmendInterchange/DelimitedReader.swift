@@ -95,9 +95,13 @@ public struct DelimitedReader {
                     } else {
                         quoted = false
                     }
-                } else {
-                    if byte == 0x0A { line += 1 }
+                } else if byte == 0x0A {
+                    line += 1
                     cell.append(byte)
+                } else {
+                    let start = position - 1
+                    while position < buffer.count, buffer[position] != format.quote, buffer[position] != 0x0A { position += 1 }
+                    cell.append(contentsOf: buffer[start..<position])
                 }
                 continue
             }
@@ -122,8 +126,15 @@ public struct DelimitedReader {
                 position += 1
                 quoted = true
             default:
+                // Copy the run of plain bytes up to the next delimiter, line end or quote at once.
+                let start = position
                 position += 1
-                cell.append(byte)
+                while position < buffer.count {
+                    let next = buffer[position]
+                    if next == format.delimiter || next == 0x0A || next == 0x0D || next == format.quote { break }
+                    position += 1
+                }
+                cell.append(contentsOf: buffer[start..<position])
             }
             cellStart = false
         }

@@ -55,33 +55,22 @@ extension Store {
         try bulkWrite { db in
             var log = try LogTransaction(db: db, now: clock())
             var summary = ImportSummary()
-            var problems: [RowProblem] = []
             var seen = Set<String>()
             let firstSeq = log.lastSeq + 1
             // A dataset with no records yet has nothing to compare each row against.
             let datasetIsNew = try Bool.fetchOne(
                 db, sql: "SELECT NOT EXISTS (SELECT 1 FROM records WHERE dataset_id = ?)", arguments: [source.datasetID]) == true
-            while true {
-                let next = try reader.next(problems: &problems)
-                for problem in problems { summary.note(problem) }
-                problems.removeAll(keepingCapacity: true)
-                guard let record = next else { break }
-                summary.rows += 1
-                guard let key = record.key else {
-                    summary.note(RowProblem(kind: .missingID, location: record.location, detail: "no occurrenceID, id or catalogNumber"))
-                    continue
+            if datasetIsNew {
+                try withUnsafeMutablePointer(to: &reader) { reader in
+                    try importNew(from: reader, source: source, actor: actor, log: &log, summary: &summary, progress: progress)
                 }
-                let id = Identifiers.recordID(dataset: source.datasetID, key: key)
-                guard seen.insert(id).inserted else {
-                    summary.note(RowProblem(kind: .duplicateID, location: record.location, detail: "\(key) appeared earlier; this row is skipped"))
-                    continue
+            } else {
+                while let record = try Self.nextRecord(from: &reader, source: source, summary: &summary, seen: &seen) {
+                    try importOne(
+                        record.record, id: record.id, existing: try RecordRow.fetch(id: record.id, db: db), source: source,
+                        actor: actor, log: &log, summary: &summary)
+                    if summary.rows % 10_000 == 0 { progress(summary) }
                 }
-                try importOne(
-                    record, id: id, existing: datasetIsNew ? nil : try RecordRow.fetch(id: id, db: db), source: source,
-                    actor: actor, log: &log, summary: &summary)
-                if summary.rows % 10_000 == 0 { progress(summary) }
-            }
-            if !datasetIsNew {
                 let ids = try String.fetchCursor(
                     db, sql: "SELECT id FROM records WHERE dataset_id = ? ORDER BY id", arguments: [source.datasetID])
                 while let id = try ids.next() {
@@ -98,6 +87,56 @@ extension Store {
             summary.lastSeq = log.lastSeq
             progress(summary)
             return summary
+        }
+    }
+
+    /// The next row to import with its record id; rows without an id, and ids seen before, are noted and skipped.
+    fileprivate static func nextRecord(
+        from reader: inout some SourceRecordReader, source: ImportSource, summary: inout ImportSummary, seen: inout Set<String>
+    ) throws -> (record: SourceRecord, id: String)? {
+        var problems: [RowProblem] = []
+        while true {
+            let next = try reader.next(problems: &problems)
+            for problem in problems { summary.note(problem) }
+            problems.removeAll(keepingCapacity: true)
+            guard let record = next else { return nil }
+            summary.rows += 1
+            guard let key = record.key else {
+                summary.note(RowProblem(kind: .missingID, location: record.location, detail: "no occurrenceID, id or catalogNumber"))
+                continue
+            }
+            let id = Identifiers.recordID(dataset: source.datasetID, key: key)
+            guard seen.insert(id).inserted else {
+                summary.note(RowProblem(kind: .duplicateID, location: record.location, detail: "\(key) appeared earlier; this row is skipped"))
+                continue
+            }
+            return (record, id)
+        }
+    }
+
+    /// A dataset's first import: every record is new, so nothing needs the database but the writing. Another
+    /// thread reads the source and makes each next batch of events (canonical data, chain, hash) and record rows
+    /// while this one writes the batch before; the rows are what `Projector` makes of the events.
+    private func importNew<Reader: SourceRecordReader>(
+        from reader: UnsafeMutablePointer<Reader>, source: ImportSource, actor: String, log: inout LogTransaction,
+        summary: inout ImportSummary, progress: (ImportSummary) -> Void
+    ) throws {
+        let producer = NewRecords(reader: reader, source: source, actor: actor, chain: log.chain)
+        let records = try RecordRow.Writer(log.db)
+        var pending = Pending { try producer.nextBatch() }
+        // The producer reads through `reader`: it must be done before this returns, also when writing fails.
+        defer { _ = try? pending.value() }
+        while true {
+            let batch = try pending.value()
+            if !batch.records.isEmpty { pending = Pending { try producer.nextBatch() } }
+            for record in batch.records {
+                try log.insert(record.event)
+                try records.insert(record.row)
+            }
+            let crossedTenThousand = batch.summary.rows / 10_000 > summary.rows / 10_000
+            summary = batch.summary
+            if batch.records.isEmpty { return }
+            if crossedTenThousand { progress(summary) }
         }
     }
 
@@ -134,6 +173,25 @@ extension Store {
         summary.revised += 1
     }
 
+    /// The data of a RecordImported event, as canonical JSON, and where its `fields` object lies in it.
+    fileprivate static func recordImportedData(dataset: String, fields: [String: String], extensions: ExtensionRows) -> (data: [UInt8], fields: Range<Int>) {
+        var data: [UInt8] = []
+        data.reserveCapacity(1024)
+        // The keys in canonical (sorted) order.
+        data.append(contentsOf: #"{"dataset":"#.utf8)
+        CanonicalJSON.writeString(dataset, into: &data)
+        if !extensions.isEmpty {
+            data.append(contentsOf: #","extensions":"#.utf8)
+            CanonicalJSON.write(RecordState.json(extensions), into: &data)
+        }
+        data.append(contentsOf: #","fields":"#.utf8)
+        let start = data.count
+        CanonicalJSON.write(fields, into: &data)
+        let fieldsRange = start..<data.count
+        data.append(UInt8(ascii: "}"))
+        return (data, fieldsRange)
+    }
+
     private static func eventData(source: ImportSource, summary: ImportSummary) -> JSONValue {
         [
             "title": .string(source.title), "source": .string(source.source),
@@ -144,5 +202,45 @@ extension Store {
             "unknownTerms": .array(source.unknownTerms.map(JSONValue.string)),
             "replacedTerms": JSONValue(source.replacedTerms),
         ]
+    }
+}
+
+/// Makes the events and record rows of a new dataset's import, batch by batch, away from the SQLite writer.
+/// Only one batch is made at a time (the next is asked for once the last is handed over), so its state needs no lock.
+private final class NewRecords<Reader: SourceRecordReader>: @unchecked Sendable {
+    struct Record: Sendable {
+        var event: PreparedEvent
+        var row: RecordRow.Prepared
+    }
+
+    private let reader: UnsafeMutablePointer<Reader>
+    private let source: ImportSource
+    private let actor: String
+    private var chain: EventChain
+    private var summary = ImportSummary()
+    private var seen = Set<String>()
+
+    init(reader: UnsafeMutablePointer<Reader>, source: ImportSource, actor: String, chain: EventChain) {
+        self.reader = reader
+        self.source = source
+        self.actor = actor
+        self.chain = chain
+    }
+
+    /// The next records (none at the end) and the summary so far.
+    func nextBatch() throws -> (records: [Record], summary: ImportSummary) {
+        var records: [Record] = []
+        records.reserveCapacity(1_000)
+        while records.count < 1_000, let (record, id) = try Store.nextRecord(from: &reader.pointee, source: source, summary: &summary, seen: &seen) {
+            let (data, fieldsRange) = Store.recordImportedData(dataset: source.datasetID, fields: record.fields, extensions: record.extensions)
+            let event = chain.next(
+                stream: RecordState.stream(id), streamVersion: 1, type: EventType.recordImported, actor: actor, canonicalData: data)
+            let row = RecordRow(
+                state: RecordState(id: id, dataset: source.datasetID, version: 1, fields: record.fields, extensions: record.extensions),
+                seq: event.seq, fieldsJSON: String(decoding: data[fieldsRange], as: UTF8.self))
+            records.append(Record(event: event, row: row.prepared))
+            summary.added += 1
+        }
+        return (records, summary)
     }
 }

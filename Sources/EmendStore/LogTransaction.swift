@@ -9,9 +9,15 @@ public struct LogTransaction {
     public let now: Timestamp
     public private(set) var lastSeq: Int64
     private var lastHash: [UInt8]
+    private let insertEvent: Statement
 
     init(db: Database, now: Timestamp) throws {
         self.db = db
+        insertEvent = try db.cachedStatement(
+            sql: """
+                INSERT INTO events (seq, id, stream, stream_version, type, recorded_at, actor, data, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
         if let row = try Row.fetchOne(db, sql: "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1") {
             lastSeq = row["seq"]
             lastHash = [UInt8](row["hash"] as Data)
@@ -40,18 +46,24 @@ public struct LogTransaction {
                 throw StoreError.conflict(stream: event.stream, expected: expectedVersion, actual: actual)
             }
         }
-        let recorded = RecordedEvent(
-            seq: lastSeq + 1, id: UUID().uuidString.lowercased(), stream: event.stream,
-            streamVersion: expectedVersion + 1, type: event.type, recordedAt: now, actor: event.actor,
-            data: event.data)
+        var chain = self.chain
+        let prepared = chain.next(
+            stream: event.stream, streamVersion: expectedVersion + 1, type: event.type, actor: event.actor,
+            canonicalData: CanonicalJSON.encode(event.data))
         do {
-            try insert(recorded, canonicalData: CanonicalJSON.encode(event.data))
+            try insert(prepared)
         } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
             throw StoreError.conflict(stream: event.stream, expected: expectedVersion, actual: try version(of: event.stream))
         }
+        let recorded = RecordedEvent(
+            seq: prepared.seq, id: prepared.id, stream: event.stream, streamVersion: prepared.streamVersion,
+            type: event.type, recordedAt: now, actor: event.actor, data: event.data)
         try Projector.apply(recorded, db: db)
         return recorded
     }
+
+    /// Where the log ends: what events prepared away from the writer chain on to.
+    var chain: EventChain { EventChain(lastSeq: lastSeq, lastHash: lastHash, now: now) }
 
     /// Appends an event that already has its place in a log (replay from an export). Its hash must chain.
     mutating func appendExisting(_ event: RecordedEvent, hash: [UInt8]) throws {
@@ -70,27 +82,78 @@ public struct LogTransaction {
         guard HashChain.hash(previous: lastHash, canonical: canonical) == hash else {
             throw StoreError.corrupt(seq: event.seq, reason: "hash does not match the event and the chain before it")
         }
-        try insert(event, canonicalData: data, hash: hash)
+        try insert(
+            PreparedEvent(
+                seq: event.seq, id: event.id, stream: event.stream, streamVersion: event.streamVersion, type: event.type,
+                recordedAt: event.recordedAt, actor: event.actor, canonicalData: data, previousHash: lastHash, hash: hash))
         try Projector.apply(event, db: db)
     }
 
-    private mutating func insert(_ event: RecordedEvent, canonicalData: [UInt8], hash known: [UInt8]? = nil) throws {
-        let hash = known ?? HashChain.hash(
+    /// Writes an event whose place in the log was worked out ahead (by `chain`); it must follow the last one.
+    /// Projecting it is the caller's business.
+    mutating func insert(_ event: PreparedEvent) throws {
+        guard event.seq == lastSeq + 1, event.previousHash == lastHash else {
+            throw StoreError.corrupt(seq: event.seq, reason: "does not follow seq \(lastSeq) in the chain")
+        }
+        insertEvent.bind(event.seq.databaseValue, at: 1)
+        insertEvent.bind(event.id.databaseValue, at: 2)
+        insertEvent.bind(event.stream.databaseValue, at: 3)
+        insertEvent.bind(event.streamVersion.databaseValue, at: 4)
+        insertEvent.bind(event.type.databaseValue, at: 5)
+        insertEvent.bind(event.recordedAt.milliseconds.databaseValue, at: 6)
+        insertEvent.bind(event.actor.databaseValue, at: 7)
+        insertEvent.bind(event.canonicalData, asText: true, at: 8)
+        insertEvent.bind(event.hash, asText: false, at: 9)
+        try insertEvent.executeBound(db: db)
+        lastSeq = event.seq
+        lastHash = event.hash
+    }
+}
+
+/// The end of the log as events are added to it: gives each next event its seq, id, time and hash. Bulk writers
+/// use it on another thread than the SQLite writer's, so that hashing overlaps writing.
+struct EventChain: Sendable {
+    private(set) var lastSeq: Int64
+    private(set) var lastHash: [UInt8]
+    let now: Timestamp
+    private let nowText: String
+
+    init(lastSeq: Int64, lastHash: [UInt8], now: Timestamp) {
+        self.lastSeq = lastSeq
+        self.lastHash = lastHash
+        self.now = now
+        nowText = now.rfc3339
+    }
+
+    mutating func next(
+        stream: String, streamVersion: Int64, type: String, actor: String, canonicalData: [UInt8]
+    ) -> PreparedEvent {
+        let seq = lastSeq + 1
+        let id = UUID().uuidString.lowercased()
+        let hash = HashChain.hash(
             previous: lastHash,
             canonical: HashChain.canonical(
-                seq: event.seq, id: event.id, stream: event.stream, streamVersion: event.streamVersion,
-                type: event.type, recordedAt: event.recordedAt, actor: event.actor, canonicalData: canonicalData))
-        let statement = try db.cachedStatement(
-            sql: """
-                INSERT INTO events (seq, id, stream, stream_version, type, recorded_at, actor, data, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-        statement.setUncheckedArguments([
-            event.seq, event.id, event.stream, event.streamVersion, event.type, event.recordedAt.milliseconds,
-            event.actor, String(decoding: canonicalData, as: UTF8.self), Data(hash),
-        ])
-        try statement.execute()
-        lastSeq = event.seq
+                seq: seq, id: id, stream: stream, streamVersion: streamVersion, type: type, recordedAt: nowText,
+                actor: actor, canonicalData: canonicalData))
+        let event = PreparedEvent(
+            seq: seq, id: id, stream: stream, streamVersion: streamVersion, type: type, recordedAt: now, actor: actor,
+            canonicalData: canonicalData, previousHash: lastHash, hash: hash)
+        lastSeq = seq
         lastHash = hash
+        return event
     }
+}
+
+/// An event with its place in the log, its canonical data text and its hash: ready to be written.
+struct PreparedEvent: Sendable {
+    var seq: Int64
+    var id: String
+    var stream: String
+    var streamVersion: Int64
+    var type: String
+    var recordedAt: Timestamp
+    var actor: String
+    var canonicalData: [UInt8]
+    var previousHash: [UInt8]
+    var hash: [UInt8]
 }

@@ -7,10 +7,48 @@ struct RecordRow {
     var rowid: Int64 = 0
     var state: RecordState
     var seq: Int64
+    /// `state.fields` as canonical JSON when that text is at hand already (the `fields` of a RecordImported
+    /// event's canonical data), so that it is not encoded again.
+    var fieldsJSON: String?
 
-    init(state: RecordState, seq: Int64) {
+    init(state: RecordState, seq: Int64, fieldsJSON: String? = nil) {
         self.state = state
         self.seq = seq
+        self.fieldsJSON = fieldsJSON
+    }
+
+    /// The row of a RecordImported event, read from the event's stored (canonical) data without building a
+    /// `JSONValue`: the same row as folding the parsed event. Nil for data this reading does not cover
+    /// (extension rows, values that are not strings), which the caller folds the usual way.
+    static func imported(
+        id: String, seq: Int64, streamVersion: Int64, data: UnsafeBufferPointer<UInt8>
+    ) throws(JSONParser.Failure) -> RecordRow? {
+        var dataset: String?
+        var fields: (map: [String: String], text: String)?
+        var plain = true
+        try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
+            switch key {
+            case "dataset":
+                if case .string(let text) = try parser.readValue() { dataset = text } else { plain = false }
+            case "fields":
+                let start = parser.offset
+                if let map = try parser.readStringMap() {
+                    fields = (map, String(decoding: UnsafeBufferPointer(rebasing: data[start..<parser.offset]), as: UTF8.self))
+                } else {
+                    plain = false
+                }
+            case "extensions":
+                plain = false
+                try parser.skip()
+            default:
+                try parser.skip()
+            }
+        }
+        guard plain else { return nil }
+        guard let dataset, let fields else { return nil }
+        return RecordRow(
+            state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields.map, extensions: [:]),
+            seq: seq, fieldsJSON: fields.text)
     }
 
     static func fetch(id: String, db: Database) throws -> RecordRow? {
@@ -34,14 +72,24 @@ struct RecordRow {
     /// The text the full-text index holds, by column: taxon, place, people.
     var searchText: [String] {
         func join(_ terms: [String]) -> String {
-            terms.compactMap { state.fields[$0] }.filter { !$0.isEmpty }.joined(separator: " ")
+            var text = ""
+            for term in terms {
+                guard let value = state.fields[term], !value.isEmpty else { continue }
+                if !text.isEmpty { text += " " }
+                text += value
+            }
+            return text
         }
         return [
-            join(["scientificName", "vernacularName", "genus", "family", "order", "class", "phylum", "kingdom"]),
-            join(["country", "stateProvince", "county", "municipality", "locality", "verbatimLocality", "island", "waterBody"]),
-            join(["recordedBy", "identifiedBy"]),
+            join(Self.taxonTerms), join(Self.placeTerms), join(Self.peopleTerms),
         ]
     }
+
+    private static let taxonTerms = ["scientificName", "vernacularName", "genus", "family", "order", "class", "phylum", "kingdom"]
+    private static let placeTerms = [
+        "country", "stateProvince", "county", "municipality", "locality", "verbatimLocality", "island", "waterBody",
+    ]
+    private static let peopleTerms = ["recordedBy", "identifiedBy"]
 
     /// Decimal degrees when both are present and in range; the quality checks deal with the rest.
     var coordinates: (latitude: Double, longitude: Double)? {
@@ -54,64 +102,98 @@ struct RecordRow {
 
     /// The year collected: `year`, or the year `eventDate` starts with.
     var year: Int? {
-        if let year = state.fields["year"].flatMap({ Int($0.trimmingCharacters(in: .whitespaces)) }) { return year }
+        if let year = state.fields["year"].flatMap({ Int(Self.trimmingSpaces($0)) }) { return year }
         guard let date = state.fields["eventDate"], date.utf8.count >= 4 else { return nil }
         return Int(date.prefix(4))
     }
 
-    private var arguments: StatementArguments { StatementArguments(values) }
+    /// `text.trimmingCharacters(in: .whitespaces)` (tabs and Unicode space separators), without Foundation's
+    /// cost in the usual case of nothing to trim.
+    private static func trimmingSpaces(_ text: String) -> String {
+        func isSpace(_ scalar: Unicode.Scalar?) -> Bool {
+            guard let scalar else { return false }
+            return scalar.isASCII ? scalar == " " || scalar == "\t" : scalar.properties.generalCategory == .spaceSeparator
+        }
+        guard isSpace(text.unicodeScalars.first) || isSpace(text.unicodeScalars.last) else { return text }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
 
-    private var values: [(any DatabaseValueConvertible)?] {
+    /// The stored columns, in the order of `columns`.
+    var values: [DatabaseValue] {
         let fields = state.fields
-        func value(_ term: String) -> String? { fields[term].flatMap { $0.isEmpty ? nil : $0 } }
+        func value(_ term: String) -> DatabaseValue {
+            guard let text = fields[term], !text.isEmpty else { return .null }
+            return text.databaseValue
+        }
+        let coordinates = coordinates
         return [
-            state.id, state.dataset, state.version, seq, CanonicalJSON.string(fields),
-            state.extensions.isEmpty ? nil : CanonicalJSON.string(RecordState.json(state.extensions)),
+            state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
+            (fieldsJSON ?? CanonicalJSON.string(fields)).databaseValue,
+            state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue,
             value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
-            value("family"), value("country"), value("countryCode"), year, coordinates?.latitude,
-            coordinates?.longitude,
+            value("family"), value("country"), value("countryCode"), year.databaseValue,
+            coordinates?.latitude.databaseValue ?? .null, coordinates?.longitude.databaseValue ?? .null,
         ]
     }
 
     /// The stored columns, by name, as this row would write them.
     var databaseValues: [(String, DatabaseValue)] {
-        Array(zip(Self.columnNames, values.map { $0?.databaseValue ?? .null }))
+        Array(zip(Self.columnNames, values))
     }
 
-    private static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+    static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
     private static let columns = """
         id, dataset_id, version, seq, fields, extensions, institution_code, collection_code, catalog_number,
         scientific_name, family, country, country_code, year, decimal_latitude, decimal_longitude
         """
 
+    /// What `insert` writes, computed ahead: bulk paths prepare rows on one thread and write them on another.
+    var prepared: Prepared { Prepared(values: values, searchText: searchText.map(\.databaseValue)) }
+
+    struct Prepared: Sendable {
+        var values: [DatabaseValue]
+        var searchText: [DatabaseValue]
+    }
+
     func insert(db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO records (\(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        statement.setUncheckedArguments(arguments)
-        try statement.execute()
-        try addToIndexes(rowid: db.lastInsertedRowID, db: db)
+        try Writer(db).insert(prepared)
+    }
+
+    /// Inserts rows and their full-text entries, with statements prepared once.
+    struct Writer {
+        private let db: Database
+        private let row: Statement
+        private let fullText: Statement
+
+        init(_ db: Database) throws {
+            self.db = db
+            row = try db.cachedStatement(
+                sql: "INSERT INTO records (\(RecordRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            fullText = try db.cachedStatement(sql: RecordRow.insertFullText)
+        }
+
+        func insert(_ prepared: Prepared) throws {
+            try row.executeBulk(prepared.values, db: db)
+            fullText.bind(db.lastInsertedRowID.databaseValue, at: 1)
+            for (index, text) in prepared.searchText.enumerated() { fullText.bind(text, at: Int32(index + 2)) }
+            try fullText.executeBound(db: db)
+        }
     }
 
     func update(rowid: Int64, db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: "REPLACE INTO records (rowid, \(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-        statement.setUncheckedArguments(StatementArguments([rowid] + values))
-        try statement.execute()
-        try addToIndexes(rowid: rowid, db: db)
+        try db.cachedStatement(
+            sql: "REPLACE INTO records (rowid, \(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        ).executeBulk([rowid.databaseValue] + values, db: db)
+        try db.cachedStatement(sql: Self.insertFullText).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
     }
 
-    private func addToIndexes(rowid: Int64, db: Database) throws {
-        let fts = try db.cachedStatement(sql: "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
-        try fts.execute()
-    }
+    private static let insertFullText = "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)"
 
     /// A contentless FTS5 table forgets a row only when told the text it was given.
     func removeFromIndexes(db: Database) throws {
-        let fts = try db.cachedStatement(
-            sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)")
-        fts.setUncheckedArguments(StatementArguments([rowid] + searchText))
-        try fts.execute()
+        try db.cachedStatement(
+            sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)"
+        ).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
     }
 }

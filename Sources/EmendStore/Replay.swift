@@ -1,25 +1,109 @@
 import EmendCore
 import Foundation
 import GRDB
+import GRDBSQLite
 
 extension Store {
     /// Rebuilds every read model from the database's own log, up to `until` (the whole log when nil),
     /// in one transaction. Returns the number of events replayed.
+    ///
+    /// Events are read here in batches; another thread turns each batch into record rows (most events are
+    /// RecordImported, whose row comes straight from the event's text) while this one writes the batch before.
+    /// Other events go through `Projector` in their turn, so the result is that of projecting event by event.
     @discardableResult
     public func replay(until: Int64? = nil, progress: (Int64) -> Void = { _ in }) throws -> Int64 {
         try bulkWrite(clearingReadModels: true) { db in
+            let events = try db.makeStatement(
+                sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE seq <= ? ORDER BY seq")
+            sqlite3_bind_int64(events.sqliteStatement, 1, until ?? Int64.max)
+            defer { sqlite3_reset(events.sqliteStatement) }
+            let records = try RecordRow.Writer(db)
             var count: Int64 = 0
-            let cursor = try Row.fetchCursor(
-                db,
-                sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE seq <= ? ORDER BY seq",
-                arguments: [until ?? Int64.max])
-            while let row = try cursor.next() {
-                try Projector.apply(try Self.event(row), db: db)
-                count += 1
-                if count % 50_000 == 0 { progress(count) }
+            var atEnd = false
+            var pending = try Self.readEvents(events, atEnd: &atEnd, db: db).map { batch in Pending { try Self.prepare(batch) } }
+            while let current = pending {
+                pending = try Self.readEvents(events, atEnd: &atEnd, db: db).map { batch in Pending { try Self.prepare(batch) } }
+                for item in try current.value() {
+                    switch item {
+                    case .record(let row): try records.insert(row)
+                    case .event(let event): try Projector.apply(event, db: db)
+                    }
+                    count += 1
+                    if count % 50_000 == 0 { progress(count) }
+                }
             }
             progress(count)
             return count
+        }
+    }
+
+    /// An event as stored, its data not parsed yet.
+    private struct StoredRow: Sendable {
+        var seq: Int64
+        var id: String
+        var stream: String
+        var streamVersion: Int64
+        var type: String
+        var recordedAt: Int64
+        var actor: String
+        var data: [UInt8]
+    }
+
+    private enum Projection: Sendable {
+        case record(RecordRow.Prepared)
+        case event(RecordedEvent)
+    }
+
+    /// The next rows of `statement` (SELECT seq, id, stream, stream_version, type, recorded_at, actor, data);
+    /// nil at the end. (Stepping a statement that is done would start it again.)
+    private static func readEvents(_ statement: Statement, atEnd: inout Bool, db: Database) throws -> [StoredRow]? {
+        let handle = statement.sqliteStatement
+        func text(_ column: Int32) -> String {
+            String(cString: sqlite3_column_text(handle, column))
+        }
+        var rows: [StoredRow] = []
+        rows.reserveCapacity(2_000)
+        while !atEnd, rows.count < 2_000 {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE {
+                atEnd = true
+                break
+            }
+            guard code == SQLITE_ROW else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                    sql: statement.sql)
+            }
+            let data = UnsafeRawBufferPointer(
+                start: sqlite3_column_blob(handle, 7), count: Int(sqlite3_column_bytes(handle, 7)))
+            rows.append(
+                StoredRow(
+                    seq: sqlite3_column_int64(handle, 0), id: text(1), stream: text(2),
+                    streamVersion: sqlite3_column_int64(handle, 3), type: text(4),
+                    recordedAt: sqlite3_column_int64(handle, 5), actor: text(6), data: Array(data)))
+        }
+        return rows.isEmpty ? nil : rows
+    }
+
+    private static func prepare(_ rows: [StoredRow]) throws -> [Projection] {
+        try rows.map { row in
+            try row.data.withUnsafeBufferPointer { data in
+                do {
+                    if row.type == EventType.recordImported,
+                        let record = try RecordRow.imported(
+                            id: Projector.streamID(row.stream), seq: row.seq, streamVersion: row.streamVersion, data: data)
+                    {
+                        return .record(record.prepared)
+                    }
+                    return .event(
+                        RecordedEvent(
+                            seq: row.seq, id: row.id, stream: row.stream, streamVersion: row.streamVersion, type: row.type,
+                            recordedAt: Timestamp(milliseconds: row.recordedAt), actor: row.actor,
+                            data: try JSONParser.parse(data)))
+                } catch {
+                    throw StoreError.corrupt(seq: row.seq, reason: "data is not valid JSON (\(error))")
+                }
+            }
         }
     }
 

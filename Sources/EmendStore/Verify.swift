@@ -2,6 +2,7 @@ import Crypto
 import EmendCore
 import Foundation
 import GRDB
+import GRDBSQLite
 import Synchronization
 
 public struct VerifyReport: Sendable, Equatable {
@@ -16,16 +17,18 @@ extension Store {
     /// Throws `StoreError.corrupt` naming the first bad `seq`. The chain and slices of the records table are
     /// checked side by side, each on its own reader, to use every core.
     public func verify(progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) throws -> VerifyReport {
-        let slices = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        // More slices than cores, so that whichever thread is free takes the next: the chain is one long task.
+        let slices = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let maxRowID = try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM records") ?? 0 }
         let chain = Mutex<Result<ChainSummary, any Error>?>(nil)
         let records = Mutex<[Result<RecordsSummary, any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: slices + 1) { task in
-            if task == slices {
+            if task == 0 {
                 let result = Result { try read { try Self.verifyChain($0, progress: progress) } }
                 chain.withLock { $0 = result }
             } else {
-                let rows = (maxRowID * Int64(task) / Int64(slices) + 1)..<(maxRowID * Int64(task + 1) / Int64(slices) + 1)
+                let slice = Int64(task - 1)
+                let rows = (maxRowID * slice / Int64(slices) + 1)..<(maxRowID * (slice + 1) / Int64(slices) + 1)
                 let result = Result { try read { try Self.verifyRecords($0, rowids: rows, progress: progress) } }
                 records.withLock { $0.append(result) }
             }
@@ -61,19 +64,23 @@ extension Store {
     private static func verifyChain(_ db: Database, progress: (String, Int64) -> Void) throws -> ChainSummary {
         var previous = HashChain.genesis
         var summary = ChainSummary()
-        let cursor = try Row.fetchCursor(
-            db, sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data, hash FROM events ORDER BY seq")
-        while let row = try cursor.next() {
-            let seq: Int64 = row["seq"]
+        // Read with the C API, straight from SQLite's buffers: this loop runs once per event of the log.
+        let statement = try db.makeStatement(
+            sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data, hash FROM events ORDER BY seq")
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        var recordedAt = (milliseconds: Int64.min, text: "")
+        while try step(statement, db: db) {
+            let seq = sqlite3_column_int64(handle, 0)
             guard seq == summary.events + 1 else { throw StoreError.corrupt(seq: summary.events + 1, reason: "missing from the log") }
-            let type: String = row["type"]
-            let canonical = try row.withUnsafeData(atIndex: 7) { data in
-                HashChain.canonical(
-                    seq: seq, id: row["id"], stream: row["stream"], streamVersion: row["stream_version"], type: type,
-                    recordedAt: Timestamp(milliseconds: row["recorded_at"]), actor: row["actor"], canonicalData: data ?? Data())
-            }
+            let type = text(handle, 4)
+            let milliseconds = sqlite3_column_int64(handle, 5)
+            if milliseconds != recordedAt.milliseconds { recordedAt = (milliseconds, Timestamp(milliseconds: milliseconds).rfc3339) }
+            let canonical = HashChain.canonical(
+                seq: seq, id: text(handle, 1), stream: text(handle, 2), streamVersion: sqlite3_column_int64(handle, 3),
+                type: type, recordedAt: recordedAt.text, actor: text(handle, 6), canonicalData: bytes(handle, 7))
             let hash = HashChain.hash(previous: previous, canonical: canonical)
-            guard try row.withUnsafeData(atIndex: 8, { hash.elementsEqual($0 ?? Data()) }) else {
+            guard equal(hash, bytes(handle, 8)) else {
                 throw StoreError.corrupt(seq: seq, reason: "hash mismatch: the event or the one before it was altered")
             }
             previous = hash
@@ -82,6 +89,49 @@ extension Store {
             if seq % 100_000 == 0 { progress("chain", seq) }
         }
         return summary
+    }
+
+    /// Steps a statement read with the C API: true while it has a row.
+    private static func step(_ statement: Statement, db: Database) throws -> Bool {
+        switch sqlite3_step(statement.sqliteStatement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code:
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
+                sql: statement.sql)
+        }
+    }
+
+    private static func text(_ handle: SQLiteStatement, _ column: Int32) -> String {
+        String(decoding: bytes(handle, column), as: UTF8.self)
+    }
+
+    /// A column's bytes, valid until the statement moves on.
+    private static func bytes(_ handle: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
+        let start = sqlite3_column_blob(handle, column)?.assumingMemoryBound(to: UInt8.self)
+        return UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
+    }
+
+    /// Whether a column holds exactly `value` (type and content), read without copying it out.
+    private static func column(_ handle: SQLiteStatement, _ column: Int32, holds value: DatabaseValue) -> Bool {
+        let type = sqlite3_column_type(handle, column)
+        switch value.storage {
+        case .null: return type == SQLITE_NULL
+        case .int64(let number): return type == SQLITE_INTEGER && sqlite3_column_int64(handle, column) == number
+        case .double(let number): return type == SQLITE_FLOAT && sqlite3_column_double(handle, column) == number
+        case .string(var text): return type == SQLITE_TEXT && text.withUTF8 { equal($0, bytes(handle, column)) }
+        case .blob(let data): return type == SQLITE_BLOB && data.withUnsafeBytes { equal($0.bindMemory(to: UInt8.self), bytes(handle, column)) }
+        }
+    }
+
+    /// memcmp: the generic `elementsEqual` goes byte by byte, and every record's fields text is compared.
+    private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    private static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.withUnsafeBufferPointer { equal($0, b) }
     }
 
     /// Each record row must equal the fold of its own stream. Most records have one event, the one the row
@@ -95,41 +145,55 @@ extension Store {
                 WHERE stream = ? ORDER BY stream_version
                 """)
         var summary = RecordsSummary()
-        let cursor = try Row.fetchCursor(
-            db,
+        // The row's columns in RecordRow's order, then the event it names; read with the C API, one pass.
+        let columns = RecordRow.columnNames
+        let statement = try db.makeStatement(
             sql: """
-                SELECT records.*, events.seq AS event_seq, events.id AS event_id, events.stream, events.stream_version,
-                       events.type, events.recorded_at, events.actor, events.data
+                SELECT \(columns.map { "records.\($0)" }.joined(separator: ", ")),
+                       events.seq, events.id, events.stream, events.stream_version, events.type, events.recorded_at,
+                       events.actor, events.data
                 FROM records LEFT JOIN events ON events.seq = records.seq
                 WHERE records.rowid >= ? AND records.rowid < ?
                 ORDER BY records.rowid
-                """,
-            arguments: [rowids.lowerBound, rowids.upperBound])
-        while let stored = try cursor.next() {
-            let id: String = stored["id"]
+                """)
+        try statement.setArguments([rowids.lowerBound, rowids.upperBound])
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        let event = Int32(columns.count)
+        while try step(statement, db: db) {
+            let id = text(handle, 0)
             let stream = RecordState.stream(id)
-            var state: RecordState?
-            var lastSeq: Int64 = stored["seq"]
-            if stored["type"] == EventType.recordImported, stored["stream"] == stream {
-                let event = try event(stored, seq: "event_seq", id: "event_id")
-                state = RecordState.apply(event, to: nil, id: id)
-            } else {
+            var lastSeq = sqlite3_column_int64(handle, 3)
+            var expected: RecordRow?
+            if sqlite3_column_type(handle, event) != SQLITE_NULL, text(handle, event + 4) == EventType.recordImported,
+                text(handle, event + 2) == stream
+            {
+                let seq = sqlite3_column_int64(handle, event)
+                do {
+                    expected = try RecordRow.imported(
+                        id: id, seq: seq, streamVersion: sqlite3_column_int64(handle, event + 3), data: bytes(handle, event + 7))
+                } catch {
+                    throw StoreError.corrupt(seq: seq, reason: "data is not valid JSON (\(error))")
+                }
+            }
+            if expected == nil {
+                var state: RecordState?
                 let events = try Row.fetchCursor(streamEvents, arguments: [stream])
                 while let row = try events.next() {
-                    let event = try event(row)
+                    let event = try Self.event(row)
                     state = RecordState.apply(event, to: state, id: id)
                     lastSeq = event.seq
                 }
+                guard let state else {
+                    throw StoreError.corrupt(seq: lastSeq, reason: "records has \(id), which the log never created")
+                }
+                expected = RecordRow(state: state, seq: lastSeq)
             }
-            guard let state else {
-                throw StoreError.corrupt(seq: stored["seq"], reason: "records has \(id), which the log never created")
+            let values = expected!.values
+            for (index, value) in values.enumerated() where !Self.column(handle, Int32(index), holds: value) {
+                throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
-            let expected = RecordRow(state: state, seq: lastSeq)
-            let values = expected.databaseValues
-            for (column, value) in values where stored[column] as DatabaseValue != value {
-                throw StoreError.corrupt(seq: lastSeq, reason: "records.\(column) of \(id) differs from a replay of the log")
-            }
-            summary.digest.add(values.map(\.1))
+            summary.digest.add(values)
             summary.count += 1
             if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
@@ -182,18 +246,28 @@ struct RowDigest {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     mutating func add(_ values: [DatabaseValue]) {
-        var hasher = SHA256()
+        // Each value as its type letter, then its text or length-prefixed bytes, all hashed at once.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(2048)
         for value in values {
             switch value.storage {
-            case .null: hasher.update(data: [0])
-            case .int64(let number): hasher.update(data: Array("i\(number)\u{1F}".utf8))
-            case .double(let number): hasher.update(data: Array("d\(number)\u{1F}".utf8))
-            case .string(let text): hasher.update(data: Array("s\(text.utf8.count):\(text)".utf8))
-            case .blob(let data): hasher.update(data: Array("b\(data.count):".utf8) + data)
+            case .null: bytes.append(0)
+            case .int64(let number): bytes.append(contentsOf: "i\(number)\u{1F}".utf8)
+            case .double(let number): bytes.append(contentsOf: "d\(number)\u{1F}".utf8)
+            case .string(var text):
+                bytes.append(UInt8(ascii: "s"))
+                bytes.append(contentsOf: String(text.utf8.count).utf8)
+                bytes.append(UInt8(ascii: ":"))
+                text.withUTF8 { bytes.append(contentsOf: $0) }
+            case .blob(let data):
+                bytes.append(UInt8(ascii: "b"))
+                bytes.append(contentsOf: String(data.count).utf8)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: data)
             }
         }
-        let bytes = Array(hasher.finalize())
-        func lane(_ index: Int) -> UInt64 { bytes[index * 8..<index * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
+        let hash = Array(SHA256.hash(data: bytes))
+        func lane(_ index: Int) -> UInt64 { hash[index * 8..<index * 8 + 8].reduce(0) { $0 << 8 | UInt64($1) } }
         lanes = (lanes.0 &+ lane(0), lanes.1 &+ lane(1), lanes.2 &+ lane(2), lanes.3 &+ lane(3))
     }
 

@@ -39,4 +39,49 @@ import Testing
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(#"{"a": 1, "a": 2}"#) }
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(#"{"a": 1"#) }
     }
+
+    @Test func sortsKeysThatShareALongPrefixAsPythonDoes() throws {
+        // Given record fields whose keys share their first eight bytes or more, or are prefixes of one another
+        let fields = [
+            "decimalLongitude": "1", "decimalLatitude": "2", "decimal": "3", "decimalLatitudeX": "4",
+            "scientificNameAuthorship": "5", "scientificName": "6", "décimal": "7", "decimal\u{0}": "8", "": "9",
+        ]
+        // When both Emend and Python write them canonically
+        let text = CanonicalJSON.string(fields)
+        let python = try Python.run(
+            "import json,sys; print(json.dumps(json.loads(sys.stdin.read()), sort_keys=True, separators=(',', ':'), ensure_ascii=False), end='')",
+            input: text)
+        // Then they agree byte for byte
+        #expect(python == text)
+    }
+
+    @Test func readsAnObjectMemberByMemberWithoutBuildingIt() throws {
+        // Given canonical event data
+        let text = Array(#"{"dataset":"d\"x","extensions":{"M":[{"a":"b"}]},"fields":{"a":"1","b":"é\n"},"n":{"k":2}}"#.utf8)
+        var read: [String: String] = [:]
+        var maps: [String: [String: String]] = [:]
+        try text.withUnsafeBufferPointer { data in
+            // When it is read member by member, the maps of strings read as such and the rest skipped
+            try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
+                let start = parser.offset
+                if key == "dataset" { try parser.skip() } else { maps[key] = try parser.readStringMap() ?? ["not": "strings"] }
+                read[key] = String(decoding: UnsafeBufferPointer(rebasing: data[start..<parser.offset]), as: UTF8.self)
+            }
+        }
+        // Then each value's text is where it lies, and only the map of strings reads as one
+        #expect(read == [
+            "dataset": #""d\"x""#, "extensions": #"{"M":[{"a":"b"}]}"#, "fields": #"{"a":"1","b":"é\n"}"#, "n": #"{"k":2}"#,
+        ])
+        #expect(maps == ["extensions": ["not": "strings"], "fields": ["a": "1", "b": "é\n"], "n": ["not": "strings"]])
+        // And text that is not valid JSON is refused
+        for bad in [#"{"a":"1","a":"2"}"#, #"{"f":{"a":"1","a":"2"}}"#, #"{"a":1.5}"#, #"{"a":"1""#, #"{"a":{"b":[1,}}"#, #"{"a":"\q"}"#] {
+            #expect(throws: JSONParser.Failure.self) {
+                try Array(bad.utf8).withUnsafeBufferPointer { data in
+                    try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
+                        if key == "f" { _ = try parser.readStringMap() } else { try parser.skip() }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -32,6 +32,16 @@ struct DelimitedTextTests {
         #expect(result.problems.isEmpty)
     }
 
+    @Test("a quote inside an unquoted value is kept as it is")
+    func quoteInsideAValue() throws {
+        let folder = try ScratchFolder()
+        let path = try folder.write("specimens.csv", "catalogNumber,recordedBy,country\r\nA1,O\"Brien,Ireland\r\nA2,,\"Peru\"\r\n")
+        let (_, result) = try drain(path: path)
+        #expect(result.records.map { $0.fields["recordedBy"] } == ["O\"Brien", nil])
+        #expect(result.records.map { $0.fields["country"] } == ["Ireland", "Peru"])
+        #expect(result.problems.isEmpty)
+    }
+
     @Test("a quote never closed is fatal, naming the file and the line it opened on")
     func unterminatedQuote() throws {
         // Given a CSV whose third line opens a quote that nothing closes

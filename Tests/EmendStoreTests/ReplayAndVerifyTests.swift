@@ -114,5 +114,29 @@ import Testing
             return reason.contains("records.year")
         }
     }
-}
 
+    @Test func replayReadsRecordEventsOfEveryShapeAsTheAppendDid() throws {
+        // Given records appended one by one (projected by Projector): a plain one, one with extension rows,
+        // one whose fields hold a value that is not a string, one with escapes and non-ASCII text
+        let store = try populated()
+        let datas: [JSONValue] = [
+            ["dataset": "odd", "fields": ["catalogNumber": "X1", "year": " 1999 ", "decimalLatitude": "91"]],
+            ["dataset": "odd", "fields": ["catalogNumber": "X2"], "extensions": ["Multimedia": [["identifier": "a.jpg"]]]],
+            ["dataset": "odd", "fields": ["catalogNumber": "X3", "count": 3]],
+            ["dataset": "odd", "fields": ["locality": "Zürich \"Nord\"\n\u{1}", "year": "\u{2003}1850"]],
+        ]
+        try store.write { log in
+            for (index, data) in datas.enumerated() {
+                try log.append(
+                    NewEvent(stream: "record/odd-\(index)", type: EventType.recordImported, actor: "system", data: data),
+                    expectedVersion: 0)
+            }
+        }
+        let before = try store.verify()
+        // When the read models are rebuilt in bulk
+        try store.replay()
+        // Then they are the same, row for row
+        #expect(try store.verify() == before)
+        #expect(try store.count("SELECT count(*) FROM records WHERE year = 1850 OR year = 1999") == 2)
+    }
+}
