@@ -3,18 +3,21 @@ import Hummingbird
 
 /// A JSON body in the log's canonical form: sorted keys, no floating point, one way to write each value.
 struct JSONResponse: ResponseGenerator {
-    var value: JSONValue
+    var bytes: [UInt8]
     var status: HTTPResponse.Status = .ok
 
     init(_ value: JSONValue, status: HTTPResponse.Status = .ok) {
-        self.value = value
+        self.init(canonical: CanonicalJSON.encode(value), status: status)
+    }
+
+    /// A body already written in canonical JSON.
+    init(canonical bytes: [UInt8], status: HTTPResponse.Status = .ok) {
+        self.bytes = bytes
         self.status = status
     }
 
     var response: Response {
-        Response(
-            status: status, headers: [.contentType: "application/json"],
-            body: .init(byteBuffer: ByteBuffer(bytes: CanonicalJSON.encode(value))))
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response { response }

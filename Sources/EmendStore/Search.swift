@@ -71,7 +71,10 @@ public struct RecordSummary: Sendable, Equatable {
     public var id: String
     public var version: Int64
     public var dataset: String
-    public var fields: [String: String]
+    /// The record's terms as the read model keeps them: canonical JSON, which an answer can carry as it is.
+    public var fieldsJSON: String
+
+    public var fields: [String: String] { (try? JSONParser.parse(fieldsJSON))?.stringMap ?? [:] }
 }
 
 public struct FacetCount: Sendable, Equatable {
@@ -121,10 +124,8 @@ extension Store {
                 next = Self.encodeCursor(
                     sort: query.sort, value: sortColumn == nil ? .null : last["sort_value"], rowid: last["rowid"])
             }
-            let records = try rows.prefix(query.limit).map { row in
-                RecordSummary(
-                    id: row["id"], version: row["version"], dataset: row["dataset_id"],
-                    fields: try JSONParser.parse(row["fields"] as String).stringMap ?? [:])
+            let records = rows.prefix(query.limit).map { row in
+                RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
             }
             return SearchResult(
                 total: try Self.total(db, query: query, filter: filter), records: records, next: next,

@@ -69,6 +69,17 @@ import Testing
         }
     }
 
+    @Test func answersAreCanonicalJSON() async throws {
+        // The search answer is assembled from the read model's stored fields; it must still be the one canonical text
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            for uri in ["/api/records?facet=country&limit=3", "/api/records?q=zzz", "/api/records/\(TestApp.id("occ-1"))"] {
+                let text = try await client.get(uri).text
+                #expect(CanonicalJSON.string(try JSONParser.parse(text)) == text, "\(uri)")
+            }
+        }
+    }
+
     @Test func badParametersAreRefusedWithTheirName() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

@@ -18,7 +18,7 @@ struct RecordsAPI {
     }
 
     @Sendable func search(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
-        JSONResponse(Representation.search(try store.search(try SearchParameters.query(request.uri.queryParameters))))
+        JSONResponse(canonical: Representation.search(try store.search(try SearchParameters.query(request.uri.queryParameters))))
     }
 
     @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
