@@ -101,16 +101,17 @@ extension Store {
     /// One page of the records matching `query`, with the total and the facets. Pages follow a keyset cursor
     /// (the sort value and rowid of the last record shown), so a record changing elsewhere neither repeats nor
     /// hides the others.
-    public func search(_ query: RecordQuery) throws -> SearchResult {
+    public func search(_ query: RecordQuery) async throws -> SearchResult {
         let filter = try Self.conditions(query)
         let sortColumn = query.sort.term.map { "records.\($0.column)" }
-        var page = filter
+        var keyset = filter
         if let cursor = query.cursor {
             let (value, rowid) = try Self.decodeCursor(cursor, sort: query.sort)
-            page.add(Self.keyset(column: sortColumn, descending: query.sort.descending, after: value, rowid: rowid))
+            keyset.add(Self.keyset(column: sortColumn, descending: query.sort.descending, after: value, rowid: rowid))
         }
         let order = sortColumn.map { "(\($0) IS NULL), \($0) \(query.sort.descending ? "DESC" : "ASC"), records.rowid" } ?? "records.rowid"
-        return try read { db in
+        let page = keyset
+        return try await writer.read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """

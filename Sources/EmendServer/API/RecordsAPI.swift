@@ -17,8 +17,8 @@ struct RecordsAPI {
         api.post("records/:id/reports", use: report)
     }
 
-    @Sendable func search(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
-        JSONResponse(canonical: Representation.search(try store.search(try SearchParameters.query(request.uri.queryParameters))))
+    @Sendable func search(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        JSONResponse(canonical: Representation.search(try await store.search(try SearchParameters.query(request.uri.queryParameters))))
     }
 
     @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {

@@ -40,7 +40,7 @@ struct SitePages {
             context: context)
     }
 
-    @Sendable func search(_ request: Request, context: EmendRequestContext) throws -> Response {
+    @Sendable func search(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { !$0.1.isEmpty }
         var query: RecordQuery
         do {
@@ -51,7 +51,7 @@ struct SitePages {
         }
         query.facets = [.country, .family, .institutionCode, .year]
         let result: SearchResult
-        do { result = try store.search(query) } catch let error as InvalidInput {
+        do { result = try await store.search(query) } catch let error as InvalidInput {
             return pages.render("search", ["error": error.description, "total": 0, "records": [Any]()], context: context, status: .badRequest)
         }
         func link(_ pairs: [(String, String)]) -> String {
@@ -254,13 +254,13 @@ struct SitePages {
         return .seeOther("/records/\(id)?notice=report#reports-heading")
     }
 
-    @Sendable func dataset(_ request: Request, context: EmendRequestContext) throws -> Response {
+    @Sendable func dataset(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let dataset = try store.dataset(id: try context.parameters.require("id"))
         var query = RecordQuery()
         query.filters[.dataset] = [dataset.id]
         query.facets = [.country, .family, .institutionCode]
         query.limit = 1
-        let result = try store.search(query)
+        let result = try await store.search(query)
         return pages.render(
             "dataset",
             [
