@@ -21,14 +21,14 @@ struct ModerationPages {
     }
 
     /// The signed-in user, who must be allowed to see the queue.
-    private func moderator(_ context: EmendRequestContext, next: String) throws -> User? {
+    private func moderator(_ context: EmendRequestContext) throws -> User? {
         guard let user = context.identity else { return nil }
         guard user.mayReadQueue else { throw StoreError.forbidden("the moderation console is for curators, admins and auditors") }
         return user
     }
 
     @Sendable func queue(_ request: Request, context: EmendRequestContext) throws -> Response {
-        guard let user = try moderator(context, next: "/moderation") else { return .seeOther("/login?next=/moderation") }
+        guard let user = try moderator(context) else { return .seeOther("/login?next=/moderation") }
         let parameters = request.uri.queryParameters
         var query = QueueQuery()
         query.status = parameters["status"].map(String.init).flatMap { ["open", "accepted", "rejected"].contains($0) ? $0 : nil } ?? "open"
@@ -71,7 +71,7 @@ struct ModerationPages {
 
     @Sendable func proposal(_ request: Request, context: EmendRequestContext) throws -> Response {
         let id = try context.parameters.require("id")
-        guard try moderator(context, next: "/moderation/proposals/\(id)") != nil else {
+        guard try moderator(context) != nil else {
             return .seeOther("/login?next=/moderation/proposals/\(id)")
         }
         return try proposalPage(id, context: context)
@@ -110,7 +110,7 @@ struct ModerationPages {
 
     @Sendable func accept(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         let proposal = try store.proposal(id: id)
@@ -133,7 +133,7 @@ struct ModerationPages {
 
     @Sendable func reject(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         let reason = [form["reason"], form["other"]].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -150,7 +150,7 @@ struct ModerationPages {
 
     @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let user = try moderator(context, next: "/moderation/proposals/\(id)") else { return .seeOther("/login") }
+        guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         do {
@@ -162,12 +162,12 @@ struct ModerationPages {
     }
 
     @Sendable func reports(_ request: Request, context: EmendRequestContext) throws -> Response {
-        guard let user = try moderator(context, next: "/moderation/reports") else { return .seeOther("/login?next=/moderation/reports") }
+        guard let user = try moderator(context) else { return .seeOther("/login?next=/moderation/reports") }
         return try itemsPage(reports: true, user: user, notice: request.uri.queryParameters["notice"].map(String.init), context: context)
     }
 
     @Sendable func notes(_ request: Request, context: EmendRequestContext) throws -> Response {
-        guard let user = try moderator(context, next: "/moderation/notes") else { return .seeOther("/login?next=/moderation/notes") }
+        guard let user = try moderator(context) else { return .seeOther("/login?next=/moderation/notes") }
         return try itemsPage(reports: false, user: user, notice: request.uri.queryParameters["notice"].map(String.init), context: context)
     }
 
@@ -192,7 +192,7 @@ struct ModerationPages {
     }
 
     @Sendable func resolve(_ request: Request, context: EmendRequestContext) async throws -> Response {
-        guard let user = try moderator(context, next: "/moderation/reports") else { return .seeOther("/login") }
+        guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         do {
@@ -206,7 +206,7 @@ struct ModerationPages {
     }
 
     @Sendable func hide(_ request: Request, context: EmendRequestContext) async throws -> Response {
-        guard let user = try moderator(context, next: "/moderation/notes") else { return .seeOther("/login") }
+        guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         do {
