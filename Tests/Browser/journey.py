@@ -18,6 +18,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "failures")
 
@@ -51,7 +53,17 @@ def browser():
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000"):
         options.add_argument(argument)
     options.binary_location = "/usr/bin/chromium"
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    # A click that submits a form returns before the next page is there: look for elements until they appear.
+    driver.implicitly_wait(10)
+    return driver
+
+
+def click(driver, by, selector):
+    """Clicks what navigates to another page, and waits until that page has replaced this one."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(by, selector).click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
 
 
 def fill(driver, field_id, text):
@@ -64,7 +76,7 @@ def log_in(driver, base, name, password):
     driver.get(base + "/login")
     fill(driver, "name", name)
     fill(driver, "password", password)
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "main form button[type=submit]")
 
 
 def journey(driver, base, curator):
@@ -72,20 +84,20 @@ def journey(driver, base, curator):
     driver.get(base + "/register")
     fill(driver, "name", "ada-lovelace")
     fill(driver, "password", "analytical engine")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "main form button[type=submit]")
     assert "Signed in as" in driver.page_source, "registration did not sign her in"
 
     # She finds a record of the curator's institution by searching and narrowing by the institution facet
     driver.get(base + "/")
     fill(driver, "home-q", "Gryon*")
-    driver.find_element(By.CSS_SELECTOR, "main form[role=search] button").click()
-    driver.find_element(By.LINK_TEXT, "CNCI").click()
-    driver.find_element(By.CSS_SELECTOR, "ol.results li a").click()
+    click(driver, By.CSS_SELECTOR, "main form[role=search] button")
+    click(driver, By.LINK_TEXT, "CNCI")
+    click(driver, By.CSS_SELECTOR, "ol.results li a")
     record_url = driver.current_url
     assert "version 1" in driver.page_source
 
     # She suggests a new latitude and longitude
-    driver.find_element(By.LINK_TEXT, "Suggest a correction").click()
+    click(driver, By.LINK_TEXT, "Suggest a correction")
     for term, value, slot in (("decimalLatitude", "-15.75", 1), ("decimalLongitude", "-41.46", 2)):
         if driver.find_elements(By.ID, f"value-{term}"):
             fill(driver, f"value-{term}", value)
@@ -93,17 +105,17 @@ def journey(driver, base, curator):
             fill(driver, f"new-term-{slot}", term)
             fill(driver, f"new-value-{slot}", value)
     fill(driver, "rationale", "Georeferenced from the locality on the label")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    click(driver, By.CSS_SELECTOR, "main form button[type=submit]")
     assert "Your suggestion is waiting for a curator" in driver.page_source
-    driver.find_element(By.CSS_SELECTOR, "header form button").click()  # log out
+    click(driver, By.CSS_SELECTOR, "header form button")  # log out
 
     # The curator finds it in the queue and accepts only the latitude
     log_in(driver, base, *curator)
     driver.get(base + "/moderation")
-    driver.find_element(By.CSS_SELECTOR, "table tbody tr td a").click()
+    click(driver, By.CSS_SELECTOR, "table tbody tr td a")
     assert "Georeferenced from the locality" in driver.page_source
     driver.find_element(By.ID, "accept-decimalLongitude").click()  # untick
-    driver.find_element(By.XPATH, "//button[text()='Accept the ticked terms']").click()
+    click(driver, By.XPATH, "//button[text()='Accept the ticked terms']")
     assert "Accepted." in driver.page_source
 
     # The record page shows version 2, the new latitude and the contributor's credit
@@ -113,7 +125,7 @@ def journey(driver, base, curator):
     assert "<dt>decimalLatitude</dt><dd>-15.75</dd>" in page, "the new latitude is not shown"
     assert "<dd>-41.46</dd>" not in page, "the longitude was accepted too"
     assert "suggested by ada-lovelace and accepted by" in page, "the contributor is not credited"
-    driver.find_element(By.CSS_SELECTOR, "header form button").click()
+    click(driver, By.CSS_SELECTOR, "header form button")
 
     # Her page shows it accepted
     log_in(driver, base, "ada-lovelace", "analytical engine")
