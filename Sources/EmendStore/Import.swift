@@ -30,6 +30,10 @@ public struct ImportSummary: Sendable, Equatable {
     /// Records of the dataset that the source no longer has: reported, never deleted.
     public var missing = 0
     public var missingExamples: [String] = []
+    /// Records where the source disagrees with a curator's accepted correction: the correction stays, and the
+    /// source's values go to the moderation queue as a proposal.
+    public var disagreements = 0
+    public var disagreementExamples: [String] = []
     public var problemCounts: [RowProblem.Kind: Int] = [:]
     public var problemExamples: [RowProblem] = []
     public var firstSeq: Int64?
@@ -152,7 +156,15 @@ extension Store {
             summary.added += 1
             return
         }
-        let changes = TermChange.between(existing.state.fields, record.fields)
+        // A term a curator corrected keeps its corrected value; where the source says otherwise, a curator chooses.
+        let corrected = try Self.corrections(of: id, db: log.db)
+        var changes: [TermChange] = [], disputed: [TermChange] = []
+        for change in TermChange.between(existing.state.fields, record.fields) {
+            if let value = corrected[change.term], value == change.from { disputed.append(change) } else { changes.append(change) }
+        }
+        if !disputed.isEmpty {
+            try Self.queueDisagreement(disputed, record: id, source: source, actor: actor, log: &log, summary: &summary)
+        }
         let changedExtensions = Set(existing.state.extensions.keys).union(record.extensions.keys)
             .filter { existing.state.extensions[$0] != record.extensions[$0] }
         guard !changes.isEmpty || !changedExtensions.isEmpty else {
@@ -171,6 +183,38 @@ extension Store {
             NewEvent(stream: stream, type: EventType.recordRevised, actor: actor, data: .object(data)),
             expectedVersion: existing.state.version)
         summary.revised += 1
+    }
+
+    /// The accepted corrections of a record: term → corrected value (nil: the correction removed it).
+    private static func corrections(of record: String, db: Database) throws -> [String: String?] {
+        let statement = try db.cachedStatement(sql: "SELECT term, value FROM corrections WHERE record_id = ?")
+        var corrections: [String: String?] = [:]
+        for row in try Row.fetchAll(statement, arguments: [record]) { corrections[row["term"]] = .some(row["value"]) }
+        return corrections
+    }
+
+    /// Puts the source's values for corrected terms in the queue as a proposal by the importer, once: the same
+    /// disagreement still open from an earlier import is not filed again.
+    private static func queueDisagreement(
+        _ disputed: [TermChange], record id: String, source: ImportSource, actor: String, log: inout LogTransaction,
+        summary: inout ImportSummary
+    ) throws {
+        let changes = TermChange.json(disputed)
+        let open = try String.fetchAll(
+            log.db, sql: "SELECT changes FROM proposals WHERE record_id = ? AND actor = ? AND status IN ('open', 'needs-info')",
+            arguments: [id, actor])
+        summary.disagreements += 1
+        if summary.disagreementExamples.count < ImportSummary.examplesKept { summary.disagreementExamples.append(id) }
+        guard !open.contains(CanonicalJSON.string(changes)) else { return }
+        try log.append(
+            NewEvent(
+                stream: "proposal/\(newID())", type: EventType.proposalSubmitted, actor: actor,
+                data: [
+                    "record": .string(id), "baseVersion": .int(try log.version(of: RecordState.stream(id))), "changes": changes,
+                    "rationale": .string(
+                        "The re-import of \(source.datasetID) (\(source.source)) gives these values, where a curator's accepted correction holds. Accept to take the source's values; reject to keep the correction."),
+                ]),
+            expectedVersion: 0)
     }
 
     /// The data of a RecordImported event, as canonical JSON, and where its `fields` object lies in it.
@@ -197,7 +241,7 @@ extension Store {
             "title": .string(source.title), "source": .string(source.source),
             "rows": .int(Int64(summary.rows)), "added": .int(Int64(summary.added)),
             "revised": .int(Int64(summary.revised)), "unchanged": .int(Int64(summary.unchanged)),
-            "missing": .int(Int64(summary.missing)),
+            "missing": .int(Int64(summary.missing)), "disagreements": .int(Int64(summary.disagreements)),
             "skipped": .object(Dictionary(uniqueKeysWithValues: summary.problemCounts.map { ($0.key.rawValue, .int(Int64($0.value))) })),
             "unknownTerms": .array(source.unknownTerms.map(JSONValue.string)),
             "replacedTerms": JSONValue(source.replacedTerms),

@@ -412,6 +412,11 @@ extension Projector {
             break
         }
         let accepted = event.type == EventType.proposalAccepted
+        for (term, change) in accepted ? event.data["changes"]?.objectValue ?? [:] : [:] {
+            try db.execute(
+                sql: "REPLACE INTO corrections (record_id, term, value, proposal_id, seq) VALUES (?, ?, ?, ?, ?)",
+                arguments: [event.data["record"]?.stringValue, term, change["to"]?.stringValue, streamID(event.stream), event.seq])
+        }
         try db.execute(
             sql: """
                 UPDATE proposals SET status = ?, decided_by = ?, decided_seq = ?, decided_at = ?, reason = ?, accepted_version = ?

@@ -142,6 +142,7 @@ extension Store {
                 DELETE FROM proposals;
                 DELETE FROM annotations;
                 DELETE FROM reports;
+                DELETE FROM corrections;
                 """)
     }
 }

@@ -180,6 +180,20 @@ enum Schema {
                     ALTER TABLE proposals ADD COLUMN answer TEXT;
                     """)
         }
+        migrator.registerMigration("8 accepted corrections") { db in
+            // What curators accepted, by record and term: a re-import does not overwrite these, it asks.
+            try db.execute(
+                sql: """
+                    CREATE TABLE corrections (
+                      record_id TEXT NOT NULL,
+                      term TEXT NOT NULL,
+                      value TEXT,                    -- NULL: the correction removed the term
+                      proposal_id TEXT NOT NULL,
+                      seq INTEGER NOT NULL,
+                      PRIMARY KEY (record_id, term)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -201,7 +201,7 @@ extension Store {
     }
 
     /// The read models other than records, which are small enough to rebuild in memory and compare.
-    private static let smallReadModels = ["datasets", "users", "proposals", "annotations", "reports"]
+    private static let smallReadModels = ["datasets", "users", "proposals", "annotations", "reports", "corrections"]
 
     /// Datasets, users and contributions are small: rebuild them in memory and compare.
     private static func verifyDatasetsAndUsers(_ db: Database) throws {
@@ -221,8 +221,8 @@ extension Store {
                 try memory.execute(sql: "UPDATE datasets SET record_count = ? WHERE id = ?", arguments: [row["n"], row["dataset_id"]])
             }
             for table in smallReadModels {
-                let expected = try Row.fetchAll(memory, sql: "SELECT * FROM \(table) ORDER BY id")
-                let actual = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY id")
+                let expected = try Row.fetchAll(memory, sql: "SELECT * FROM \(table) ORDER BY 1, 2")
+                let actual = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2")
                 guard expected == actual else {
                     throw StoreError.corrupt(seq: nil, reason: "the \(table) read model differs from a replay of the log")
                 }

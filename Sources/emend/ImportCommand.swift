@@ -54,6 +54,10 @@ struct ImportCommand: ParsableCommand {
             "  missing:    \(summary.missing) (in the dataset, not in this source; kept)",
         ]
         for example in summary.missingExamples { lines.append("    e.g. record \(example)") }
+        if summary.disagreements > 0 {
+            lines.append("  disagree with accepted corrections: \(summary.disagreements) (corrections kept; the source's values are in the moderation queue)")
+            for example in summary.disagreementExamples { lines.append("    e.g. record \(example)") }
+        }
         for kind in RowProblem.Kind.allCases where summary.count(kind) > 0 {
             let verb = kind == .orphanedExtensionRow ? "skipped" : "rows skipped"
             lines.append("  \(kind.rawValue): \(summary.count(kind)) \(verb)")
