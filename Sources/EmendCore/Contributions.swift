@@ -21,7 +21,7 @@ public enum Contributions {
     /// A proposed correction: per term, the value the record holds now and the one proposed (nil removes the term).
     /// An empty or blank proposed value also removes the term; changes equal to the current value are dropped.
     public static func proposal(
-        for record: RecordState, changes: [String: String?], rationale: String
+        for record: RecordState, changes: [String: String?], rationale: String, fromReport report: String? = nil
     ) throws(InvalidInput) -> JSONValue {
         guard changes.count <= maxChangedTerms else {
             throw InvalidInput(field: "changes", reason: "at most \(maxChangedTerms) terms in one proposal; this has \(changes.count)")
@@ -38,10 +38,12 @@ public enum Contributions {
         guard !diff.isEmpty else {
             throw InvalidInput(field: "changes", reason: "the proposal changes nothing: every value equals the record's")
         }
-        return [
+        var data: [String: JSONValue] = [
             "record": .string(record.id), "baseVersion": .int(record.version), "changes": TermChange.json(diff),
             "rationale": .string(try requiredText(rationale, field: "rationale")),
         ]
+        if let report { data["report"] = .string(report) }
+        return .object(data)
     }
 
     public enum Motivation: String, CaseIterable, Sendable {

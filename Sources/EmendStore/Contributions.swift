@@ -50,6 +50,8 @@ public struct Report: Sendable, Equatable {
     /// Once resolved: the curator's note, and the record version that fixed it.
     public var note: String?
     public var fixedVersion: Int64?
+    /// The proposal a curator made of it.
+    public var proposalID: String?
 }
 
 /// The contributions on a record, or by one contributor, newest first.
@@ -194,7 +196,7 @@ extension Store {
                 id: row["id"], recordID: row["record_id"], version: row["version"], category: row["category"],
                 description: row["description"], term: row["term"], actor: row["actor"], status: row["status"],
                 seq: row["seq"], filedAt: Timestamp(milliseconds: row["filed_at"]), note: row["note"],
-                fixedVersion: row["fixed_version"])
+                fixedVersion: row["fixed_version"], proposalID: row["proposal_id"])
         }
     }
 }

@@ -108,22 +108,21 @@ extension Store {
 
     public func rejectProposal(_ id: String, reason: String, curator: User) throws -> Proposal {
         let reason = try Contributions.requiredText(reason, field: "reason")
-        return try write { log in
-            _ = try Self.openProposal(id, deciding: curator, db: log.db)
-            try log.append(
-                NewEvent(stream: "proposal/\(id)", type: EventType.proposalRejected, actor: curator.id, data: ["reason": .string(reason)]),
-                expectedVersion: try log.version(of: "proposal/\(id)"))
-            return try Self.proposals(log.db, where: "proposals.id = ?", [id])[0]
-        }
+        return try appendToOpenProposal(id, type: EventType.proposalRejected, data: ["reason": .string(reason)], curator: curator)
     }
 
     /// Asks the contributor for more before deciding; the proposal waits as `needs-info` until they answer.
     public func askAboutProposal(_ id: String, question: String, curator: User) throws -> Proposal {
         let question = try Contributions.requiredText(question, field: "question")
-        return try write { log in
+        return try appendToOpenProposal(id, type: EventType.proposalQuestioned, data: ["question": .string(question)], curator: curator)
+    }
+
+    /// A curator's event on an open proposal in their scope, in one transaction; returns the proposal as it now is.
+    private func appendToOpenProposal(_ id: String, type: String, data: JSONValue, curator: User) throws -> Proposal {
+        try write { log in
             _ = try Self.openProposal(id, deciding: curator, db: log.db)
             try log.append(
-                NewEvent(stream: "proposal/\(id)", type: EventType.proposalQuestioned, actor: curator.id, data: ["question": .string(question)]),
+                NewEvent(stream: "proposal/\(id)", type: type, actor: curator.id, data: data),
                 expectedVersion: try log.version(of: "proposal/\(id)"))
             return try Self.proposals(log.db, where: "proposals.id = ?", [id])[0]
         }
@@ -208,6 +207,29 @@ extension Store {
             if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty { data["note"] = .string(note) }
             try log.append(NewEvent(stream: "report/\(id)", type: EventType.reportResolved, actor: curator.id, data: .object(data)), expectedVersion: 1)
             return try Self.reports(log.db, where: "id = ?", [id])[0]
+        }
+    }
+
+    /// Turns an open report into a proposal of the curator's changes, in one transaction. The proposal names the
+    /// report and goes to the queue like any other; the report is resolved as "proposed", naming the proposal,
+    /// so that whoever filed it can follow what became of it.
+    public func turnReportIntoProposal(_ id: String, changes: [String: String?], rationale: String?, curator: User) throws -> Proposal {
+        try write { log in
+            guard let report = try Self.reports(log.db, where: "id = ?", [id]).first else { throw StoreError.notFound("report \(id)") }
+            let record = try Self.decidable(report.recordID, by: curator, db: log.db)
+            guard report.status == "open" else { throw StoreError.conflict(stream: "report/\(id)", expected: 1, actual: 2) }
+            let rationale = rationale.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } ?? report.description
+            let data = try Contributions.proposal(for: record.state, changes: changes, rationale: rationale, fromReport: id)
+            let proposalID = Self.newID()
+            let event = try log.append(
+                NewEvent(stream: "proposal/\(proposalID)", type: EventType.proposalSubmitted, actor: curator.id, data: data),
+                expectedVersion: 0)
+            try log.append(
+                NewEvent(
+                    stream: "report/\(id)", type: EventType.reportResolved, actor: curator.id,
+                    data: ["resolution": "proposed", "proposal": .string(proposalID)]),
+                expectedVersion: 1)
+            return try Self.proposals(log.db, where: "proposals.seq = ?", [event.seq])[0]
         }
     }
 
@@ -381,10 +403,13 @@ extension Projector {
         switch event.type {
         case EventType.reportResolved:
             try db.execute(
-                sql: "UPDATE reports SET status = ?, decided_by = ?, decided_seq = ?, note = ?, fixed_version = ? WHERE id = ?",
+                sql: """
+                    UPDATE reports SET status = ?, decided_by = ?, decided_seq = ?, note = ?, fixed_version = ?, proposal_id = ?
+                    WHERE id = ?
+                    """,
                 arguments: [
                     event.data["resolution"]?.stringValue, event.actor, event.seq, event.data["note"]?.stringValue,
-                    event.data["version"]?.intValue, streamID(event.stream),
+                    event.data["version"]?.intValue, event.data["proposal"]?.stringValue, streamID(event.stream),
                 ])
             return
         case EventType.annotationHidden:

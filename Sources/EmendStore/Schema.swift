@@ -194,6 +194,10 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("9 reports turned into proposals") { db in
+            // The proposal a curator made of the report.
+            try db.execute(sql: "ALTER TABLE reports ADD COLUMN proposal_id TEXT")
+        }
         return migrator
     }
 }

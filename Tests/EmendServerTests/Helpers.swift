@@ -4,6 +4,7 @@ import EmendServer
 import EmendStore
 import Foundation
 import Hummingbird
+import HummingbirdBcrypt
 import HummingbirdTesting
 import Testing
 
@@ -53,6 +54,16 @@ struct TestApp {
         let router = try await buildRouter(
             store: store, configuration: ServerConfiguration(bcryptCost: 4, reportLimit: reportLimit))
         try await Application(router: router).test(.router) { client in try await body(client) }
+    }
+
+    /// A browser logged in as the curator, who is given a password for it.
+    func curatorBrowser(_ client: any TestClientProtocol) async throws -> Browser {
+        let curator = try #require(try store.user(forToken: curatorToken))
+        try store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
+        let browser = Browser(client)
+        try await browser.get("/login")
+        try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+        return browser
     }
 
     /// The id Emend gives the specimen with this occurrenceID.

@@ -90,6 +90,23 @@ import Testing
                 #expect(response.status == (token == nil ? .unauthorized : .forbidden), "\(token ?? "nobody") \(path): \(response.text)")
             }
             #expect(try await client.post("/api/proposals/\(onEntomology)/reject", json: #"{"reason": "x"}"#, token: botanist).status == .forbidden)
+            // Every other decision on an item outside the curator's scope is refused the same way
+            let report = try #require(
+                try await client.post("/api/records/\(TestApp.id("occ-4"))/reports", json: #"{"category": "other", "description": "odd"}"#)
+                    .jsonBody["id"]?.stringValue)
+            let note = try #require(
+                try await client.post(
+                    "/api/records/\(TestApp.id("occ-4"))/annotations", json: #"{"motivation": "commenting", "text": "hm"}"#, token: app.contributorToken
+                ).jsonBody["id"]?.stringValue?.replacingOccurrences(of: "urn:uuid:", with: ""))
+            for (path, body) in [
+                ("proposals/\(onCNCI)/ask", #"{"question": "why?"}"#), ("reports/\(report)/resolve", #"{"resolution": "not-a-problem"}"#),
+                ("reports/\(report)/proposal", #"{"changes": {"locality": "Legon"}}"#), ("annotations/\(note)/hide", #"{"reason": "x"}"#),
+            ] {
+                #expect(try await client.post("/api/\(path)", json: body, token: botanist).status == .forbidden, "\(path)")
+                #expect(try await client.post("/api/\(path)", json: body, token: auditor).status == .forbidden, "\(path)")
+            }
+            let bulk = try await client.post("/api/proposals/bulk", json: #"{"ids": ["\#(onCNCI)"], "action": "reject", "reason": "x"}"#, token: botanist)
+            #expect(bulk.jsonBody["results"]?[0]?["error"]?["code"] == "forbidden", "\(bulk.text)")
             #expect(try await client.execute(uri: "/api/moderation/queue", method: .get, headers: [.authorization: "Bearer \(app.contributorToken)"]).status == .forbidden)
             // The admin decides anywhere
             #expect(try await client.post("/api/proposals/\(onCNCI)/accept", json: "{}", token: admin).status == .ok)
@@ -209,6 +226,35 @@ import Testing
             #expect(try await client.post("/api/annotations/\(note)/hide", json: #"{"reason": "spam"}"#, token: app.curatorToken).status == .noContent)
             #expect(try await client.get("/records/\(id)").text.contains("buy pills") == false)
             #expect(try await queue("annotation")["items"]?.arrayValue?.isEmpty == true)
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
+    @Test func aReportBecomesAProposalInTheQueue() async throws {
+        let app = try await TestApp()
+        let id = TestApp.id("occ-1")
+        try await app.test { client async throws in
+            // Given an anonymous report that the year is wrong
+            let report = try #require(
+                try await client.post("/api/records/\(id)/reports", json: #"{"category": "date", "description": "The label says 1910", "term": "year"}"#)
+                    .jsonBody["id"]?.stringValue)
+            // When the curator turns it into a proposal
+            let bad = try await client.post("/api/reports/\(report)/proposal", json: #"{"changes": {"nonsense": "1"}}"#, token: app.curatorToken)
+            #expect(bad.status == .badRequest && bad.jsonBody["error"]?["field"] == "changes.nonsense", "\(bad.text)")
+            let made = try await client.post("/api/reports/\(report)/proposal", json: #"{"changes": {"year": "1910"}}"#, token: app.curatorToken)
+            #expect(made.status == .created, "\(made.text)")
+            let proposal = try #require(made.jsonBody["id"]?.stringValue)
+            // Then the proposal carries the report's description and is in the queue; the report names it and is closed
+            #expect(made.jsonBody["rationale"] == "The label says 1910")
+            let queue = try await client.execute(uri: "/api/moderation/queue", method: .get, headers: [.authorization: "Bearer \(app.curatorToken)"]).jsonBody
+            #expect(queue["items"]?[0]?["proposal"]?["id"] == .string(proposal))
+            let closed = try #require(try app.store.contributions(onRecord: id).reports.first)
+            #expect(closed.status == "proposed" && closed.proposalID == proposal)
+            #expect(try await client.post("/api/reports/\(report)/proposal", json: #"{"changes": {"year": "1911"}}"#, token: app.curatorToken).status == .conflict)
+            // And accepting it makes the new version, and a replay gives the same read models
+            #expect(try await client.post("/api/proposals/\(proposal)/accept", json: "{}", token: app.curatorToken).jsonBody["version"] == 2)
             let before = try app.store.verify()
             try app.store.replay()
             #expect(try app.store.verify() == before)

@@ -1,16 +1,13 @@
 import EmendCore
 import EmendStore
 import Hummingbird
-import HummingbirdBcrypt
 import HummingbirdTesting
 import Testing
 
 @Suite struct ModerationPageTests {
     @Test func aCuratorAcceptsOnlyTheLatitudeFromTheQueue() async throws {
-        // Given a contributor's proposal of a new latitude and longitude, and a curator with a password
+        // Given a contributor's proposal of a new latitude and longitude
         let app = try await TestApp()
-        let curator = try #require(try app.store.user(forToken: app.curatorToken))
-        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
         let id = TestApp.id("occ-2")
         try await app.test { client async throws in
             let proposed = try await client.post(
@@ -22,9 +19,7 @@ import Testing
             let visitor = Browser(client)
             #expect(try await visitor.get("/moderation").headers[.location] == "/login?next=/moderation")
             // When the curator logs in, finds it in the queue and accepts only the latitude
-            let browser = Browser(client)
-            try await browser.get("/login")
-            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let browser = try await app.curatorBrowser(client)
             let queue = try await browser.get("/moderation").text
             #expect(queue.contains(#"<a href="/moderation/proposals/\#(proposal)">Quercus petraea</a>"#))
             #expect(queue.contains("<code>decimalLatitude</code>: <del>52.2</del> → <ins>52.21</ins>"))
@@ -47,17 +42,13 @@ import Testing
 
     @Test func contributedTextIsEscapedInTheConsole() async throws {
         let app = try await TestApp()
-        let curator = try #require(try app.store.user(forToken: app.curatorToken))
-        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
         try await app.test { client async throws in
             let attack = #"\"><img src=x onerror=alert(1)><script>alert(1)</script>"#
             let proposed = try await client.post(
                 "/api/records/\(TestApp.id("occ-1"))/proposals",
                 json: #"{"baseVersion": 1, "changes": {"locality": "\#(attack)"}, "rationale": "\#(attack)"}"#, token: app.contributorToken)
             let proposal = try #require(proposed.jsonBody["id"]?.stringValue, "\(proposed.text)")
-            let browser = Browser(client)
-            try await browser.get("/login")
-            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let browser = try await app.curatorBrowser(client)
             for path in ["/moderation", "/moderation/proposals/\(proposal)"] {
                 let page = try await browser.get(path).text
                 #expect(!page.contains("<img src=x") && !page.contains("<script>alert"), "\(path)")
@@ -68,8 +59,6 @@ import Testing
 
     @Test func aQuestionAndItsAnswerGoThroughThePages() async throws {
         let app = try await TestApp()
-        let curator = try #require(try app.store.user(forToken: app.curatorToken))
-        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
         try await app.test { client async throws in
             let contributor = Browser(client)
             try await contributor.get("/register")
@@ -77,9 +66,7 @@ import Testing
             try await contributor.get("/records/\(TestApp.id("occ-1"))/suggest")
             try await contributor.post("/records/\(TestApp.id("occ-1"))/proposals", [("baseVersion", "1"), ("value-locality", "Kew"), ("rationale", "label")])
             let proposal = try #require(try app.store.contributions(onRecord: TestApp.id("occ-1")).proposals.first)
-            let curatorBrowser = Browser(client)
-            try await curatorBrowser.get("/login")
-            try await curatorBrowser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let curatorBrowser = try await app.curatorBrowser(client)
             try await curatorBrowser.get("/moderation/proposals/\(proposal.id)")
             #expect(try await curatorBrowser.post("/moderation/proposals/\(proposal.id)/ask", [("question", "Which Kew?")]).status == .seeOther)
             let me = try await contributor.get("/me").text
@@ -92,21 +79,20 @@ import Testing
 
     @Test func reportsAndNotesAreHandledOnTheConsole() async throws {
         let app = try await TestApp()
-        let curator = try #require(try app.store.user(forToken: app.curatorToken))
-        try app.store.setPassword(userID: curator.id, bcrypt: Bcrypt.hash("curator password", cost: 4))
         let id = TestApp.id("occ-1")
         try await app.test { client async throws in
             _ = try await client.post("/api/records/\(id)/reports", json: #"{"category": "date", "description": "Year is 1910"}"#)
             _ = try await client.post("/api/records/\(id)/annotations", json: #"{"motivation": "commenting", "text": "spam spam"}"#, token: app.contributorToken)
-            let browser = Browser(client)
-            try await browser.get("/login")
-            try await browser.post("/login", [("name", "curator"), ("password", "curator password")])
+            let browser = try await app.curatorBrowser(client)
             let reports = try await browser.get("/moderation/reports").text
             #expect(reports.contains("Year is 1910"))
             let report = try #require(try app.store.contributions(onRecord: id).reports.first)
             #expect(try await browser.post("/moderation/reports/\(report.id)/resolve", [("resolution", "fixed"), ("version", "")]).status == .badRequest)
-            #expect(try await browser.post("/moderation/reports/\(report.id)/resolve", [("resolution", "not-a-problem")]).status == .seeOther)
+            #expect(try await browser.post("/moderation/reports/\(report.id)/propose", [("term", ""), ("value", "1910")]).status == .badRequest)
+            #expect(try await browser.post("/moderation/reports/\(report.id)/propose", [("term", "year"), ("value", "1910")]).status == .seeOther)
             #expect(try await browser.get("/moderation/reports").text.contains("Year is 1910") == false)
+            #expect(try await browser.get("/moderation").text.contains("1910"))
+            #expect(try await browser.post("/moderation/reports/\(report.id)/resolve", [("resolution", "not-a-problem")]).status == .conflict)
             let note = try #require(try app.store.contributions(onRecord: id).annotations.first)
             #expect(try await browser.get("/moderation/notes").text.contains("spam spam"))
             #expect(try await browser.post("/moderation/notes/\(note.id)/hide", [("reason", "spam")]).status == .seeOther)

@@ -16,6 +16,7 @@ struct ModerationAPI {
         api.post("proposals/:id/ask", use: ask)
         api.post("proposals/:id/answer", use: answer)
         api.post("reports/:id/resolve", use: resolve)
+        api.post("reports/:id/proposal", use: propose)
         api.post("annotations/:id/hide", use: hide)
     }
 
@@ -31,18 +32,9 @@ struct ModerationAPI {
     @Sendable func answer(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
         let user = try RecordsAPI.signedIn(context)
         let body = try await RecordsAPI.jsonObject(request, context: context)
-        var changes: [String: String?]?
-        if let object = body["changes"]?.objectValue {
-            changes = try object.mapValues { value -> String? in
-                switch value {
-                case .string(let text): return text
-                case .null: return nil
-                default: throw RequestError.badParameter("changes", reason: "values are strings, or null to remove the term")
-                }
-            }
-        }
         let proposal = try store.answerAboutProposal(
-            try context.parameters.require("id"), answer: try RecordsAPI.string(body, "answer") ?? "", changes: changes, contributor: user)
+            try context.parameters.require("id"), answer: try RecordsAPI.string(body, "answer") ?? "",
+            changes: try RecordsAPI.termValues(body, "changes"), contributor: user)
         return JSONResponse(Representation.proposal(proposal))
     }
 
@@ -53,6 +45,18 @@ struct ModerationAPI {
             try context.parameters.require("id"), resolution: try RecordsAPI.string(body, "resolution") ?? "",
             version: body["version"]?.intValue, note: try RecordsAPI.string(body, "note"), curator: user)
         return JSONResponse(Representation.report(report))
+    }
+
+    /// A curator turns a report into a proposal of their own changes; it joins the queue like any other.
+    @Sendable func propose(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        guard let changes = try RecordsAPI.termValues(body, "changes") else {
+            throw RequestError.badParameter("changes", reason: "required: an object {term: new value, or null to remove the term}")
+        }
+        let proposal = try store.turnReportIntoProposal(
+            try context.parameters.require("id"), changes: changes, rationale: try RecordsAPI.string(body, "rationale"), curator: user)
+        return JSONResponse(Representation.proposal(proposal), status: .created).response
     }
 
     @Sendable func hide(_ request: Request, context: EmendRequestContext) async throws -> Response {
@@ -167,16 +171,8 @@ struct ModerationAPI {
             }
             terms = names
         }
-        var edits: [String: String?] = [:]
-        for (term, value) in body["edits"]?.objectValue ?? [:] {
-            switch value {
-            case .string(let text): edits[term] = text
-            case .null: edits[term] = .some(nil)
-            default: throw RequestError.badParameter("edits.\(term)", reason: "a string, or null to remove the term")
-            }
-        }
         let (record, version) = try store.acceptProposal(
-            try context.parameters.require("id"), terms: terms, edits: edits, note: try RecordsAPI.string(body, "note"), curator: user)
+            try context.parameters.require("id"), terms: terms, edits: try RecordsAPI.termValues(body, "edits") ?? [:], note: try RecordsAPI.string(body, "note"), curator: user)
         return JSONResponse(["record": .string(record), "version": .int(version)])
     }
 

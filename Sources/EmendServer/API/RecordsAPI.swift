@@ -58,16 +58,8 @@ struct RecordsAPI {
             throw RequestError.badParameter(
                 "baseVersion", reason: "required: the version of the record the changes are based on, a whole number from 1")
         }
-        guard let changes = body["changes"]?.objectValue else {
+        guard let proposed = try Self.termValues(body, "changes") else {
             throw RequestError.badParameter("changes", reason: "required: an object {term: new value, or null to remove the term}")
-        }
-        var proposed: [String: String?] = [:]
-        for (term, value) in changes {
-            switch value {
-            case .string(let text): proposed[term] = text
-            case .null: proposed[term] = .some(nil)
-            default: throw RequestError.badParameter("changes.\(term)", reason: "a string, or null to remove the term")
-            }
         }
         let proposal = try store.submitProposal(
             record: try context.parameters.require("id"), baseVersion: baseVersion, changes: proposed,
@@ -134,6 +126,21 @@ struct RecordsAPI {
         case nil, .null: return nil
         case .string(let text): return text
         default: throw RequestError.badParameter(name, reason: "must be a string")
+        }
+    }
+
+    /// An object `{term: value}` where null removes the term, as proposals, answers and edits carry them.
+    static func termValues(_ body: [String: JSONValue], _ name: String) throws -> [String: String?]? {
+        guard let value = body[name], value != .null else { return nil }
+        guard let object = value.objectValue else {
+            throw RequestError.badParameter(name, reason: "an object {term: new value, or null to remove the term}")
+        }
+        return try object.reduce(into: [:]) { values, entry in
+            switch entry.value {
+            case .string(let text): values[entry.key] = .some(text)
+            case .null: values[entry.key] = .some(nil)
+            default: throw RequestError.badParameter("\(name).\(entry.key)", reason: "a string, or null to remove the term")
+            }
         }
     }
 

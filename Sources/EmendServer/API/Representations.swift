@@ -81,6 +81,7 @@ enum Representation {
         if let term = report.term { json["term"] = .string(term) }
         if let note = report.note { json["note"] = .string(note) }
         if let version = report.fixedVersion { json["fixedVersion"] = .int(version) }
+        if let proposal = report.proposalID { json["proposal"] = .string(proposal) }
         return .object(json)
     }
 

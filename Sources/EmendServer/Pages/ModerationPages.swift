@@ -17,6 +17,7 @@ struct ModerationPages {
         site.get("moderation/reports", use: reports)
         site.get("moderation/notes", use: notes)
         site.post("moderation/reports/:id/resolve", use: resolve)
+        site.post("moderation/reports/:id/propose", use: propose)
         site.post("moderation/notes/:id/hide", use: hide)
     }
 
@@ -109,18 +110,43 @@ struct ModerationPages {
     }
 
     @Sendable func accept(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        try await decideProposal(request, context: context, then: "/moderation?notice=accepted") { id, form, user in
+            let proposal = try store.proposal(id: id)
+            let accepted = proposal.changes.map(\.term).filter { form["accept-\($0)"] == "yes" }
+            var edits: [String: String?] = [:]
+            for change in proposal.changes where accepted.contains(change.term) {
+                if let value = form["edit-\(change.term)"], value != (change.to ?? "") { edits[change.term] = value }
+            }
+            _ = try store.acceptProposal(id, terms: accepted, edits: edits, note: form["note"], curator: user)
+        }
+    }
+
+    @Sendable func reject(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        try await decideProposal(request, context: context, then: "/moderation?notice=rejected") { id, form, user in
+            let reason = [form["reason"], form["other"]].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }.joined(separator: ": ")
+            _ = try store.rejectProposal(id, reason: reason, curator: user)
+        }
+    }
+
+    @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        return try await decideProposal(request, context: context, then: "/moderation/proposals/\(id)") { id, form, user in
+            _ = try store.askAboutProposal(id, question: form["question"] ?? "", curator: user)
+        }
+    }
+
+    /// Runs a curator's decision on a proposal from its form; when it is refused, the proposal page says why.
+    private func decideProposal(
+        _ request: Request, context: EmendRequestContext, then location: String,
+        _ decide: (_ id: String, _ form: Form, _ user: User) throws -> Void
+    ) async throws -> Response {
         let id = try context.parameters.require("id")
         guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
-        let proposal = try store.proposal(id: id)
-        let accepted = proposal.changes.map(\.term).filter { form["accept-\($0)"] == "yes" }
-        var edits: [String: String?] = [:]
-        for change in proposal.changes where accepted.contains(change.term) {
-            if let value = form["edit-\(change.term)"], value != (change.to ?? "") { edits[change.term] = value }
-        }
         do {
-            _ = try store.acceptProposal(id, terms: accepted, edits: edits, note: form["note"], curator: user)
+            try decide(id, form, user)
         } catch let error as InvalidInput {
             return try proposalPage(id, error: error.description, status: .badRequest, context: context)
         } catch let error as StaleProposal {
@@ -128,37 +154,7 @@ struct ModerationPages {
         } catch StoreError.conflict {
             return try proposalPage(id, error: "Somebody decided on this proposal or changed the record first.", status: .conflict, context: context)
         }
-        return .seeOther("/moderation?notice=accepted")
-    }
-
-    @Sendable func reject(_ request: Request, context: EmendRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        guard let user = try moderator(context) else { return .seeOther("/login") }
-        var request = request
-        let form = try await Form(request: &request, context: context)
-        let reason = [form["reason"], form["other"]].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .filter { !$0.isEmpty }.joined(separator: ": ")
-        do {
-            _ = try store.rejectProposal(id, reason: reason, curator: user)
-        } catch let error as InvalidInput {
-            return try proposalPage(id, error: error.description, status: .badRequest, context: context)
-        } catch StoreError.conflict {
-            return try proposalPage(id, error: "Somebody decided on this proposal first.", status: .conflict, context: context)
-        }
-        return .seeOther("/moderation?notice=rejected")
-    }
-
-    @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> Response {
-        let id = try context.parameters.require("id")
-        guard let user = try moderator(context) else { return .seeOther("/login") }
-        var request = request
-        let form = try await Form(request: &request, context: context)
-        do {
-            _ = try store.askAboutProposal(id, question: form["question"] ?? "", curator: user)
-        } catch let error as InvalidInput {
-            return try proposalPage(id, error: error.description, status: .badRequest, context: context)
-        }
-        return .seeOther("/moderation/proposals/\(id)")
+        return .seeOther(location)
     }
 
     @Sendable func reports(_ request: Request, context: EmendRequestContext) throws -> Response {
@@ -192,29 +188,44 @@ struct ModerationPages {
     }
 
     @Sendable func resolve(_ request: Request, context: EmendRequestContext) async throws -> Response {
-        guard let user = try moderator(context) else { return .seeOther("/login") }
-        var request = request
-        let form = try await Form(request: &request, context: context)
-        do {
+        try await decideItem(request, context: context, reports: true, notice: "Resolved.") { id, form, user in
             _ = try store.resolveReport(
-                try context.parameters.require("id"), resolution: form["resolution"] ?? "", version: form["version"].flatMap { Int64($0) },
-                note: form["note"], curator: user)
-        } catch let error as InvalidInput {
-            return try itemsPage(reports: true, user: user, error: error.description, status: .badRequest, context: context)
+                id, resolution: form["resolution"] ?? "", version: form["version"].flatMap { Int64($0) }, note: form["note"], curator: user)
         }
-        return .seeOther("/moderation/reports?notice=Resolved.")
+    }
+
+    /// A report becomes a proposal of one term's new value (the API takes any number of terms).
+    @Sendable func propose(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        try await decideItem(request, context: context, reports: true, notice: "Turned into a proposal: it is in the queue.") { id, form, user in
+            let term = form["term"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            guard !term.isEmpty else { throw InvalidInput(field: "term", reason: "name the term to change") }
+            _ = try store.turnReportIntoProposal(id, changes: [term: form["value"]], rationale: form["rationale"], curator: user)
+        }
     }
 
     @Sendable func hide(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        try await decideItem(request, context: context, reports: false, notice: "Hidden.") { id, form, user in
+            try store.hideAnnotation(id, reason: form["reason"] ?? "", curator: user)
+        }
+    }
+
+    /// Runs a curator's decision on a report or a note from its form; when it is refused, the list says why.
+    private func decideItem(
+        _ request: Request, context: EmendRequestContext, reports: Bool, notice: String,
+        _ decide: (_ id: String, _ form: Form, _ user: User) throws -> Void
+    ) async throws -> Response {
         guard let user = try moderator(context) else { return .seeOther("/login") }
         var request = request
         let form = try await Form(request: &request, context: context)
         do {
-            try store.hideAnnotation(try context.parameters.require("id"), reason: form["reason"] ?? "", curator: user)
+            try decide(try context.parameters.require("id"), form, user)
         } catch let error as InvalidInput {
-            return try itemsPage(reports: false, user: user, error: error.description, status: .badRequest, context: context)
+            return try itemsPage(reports: reports, user: user, error: error.description, status: .badRequest, context: context)
+        } catch StoreError.conflict {
+            return try itemsPage(reports: reports, user: user, error: "Somebody decided on this first.", status: .conflict, context: context)
         }
-        return .seeOther("/moderation/notes?notice=Hidden.")
+        let list = reports ? "reports" : "notes"
+        return .seeOther("/moderation/\(list)?notice=\(notice.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
     }
 
     /// "3 days", "5 hours", "just now".
