@@ -212,8 +212,13 @@ extension Projector {
         case EventType.proposalSubmitted:
             try db.execute(
                 sql: """
-                    INSERT INTO proposals (id, record_id, base_version, changes, rationale, actor, status, seq, submitted_at)
-                    VALUES (:id, :record, :baseVersion, :changes, :rationale, :actor, 'open', :seq, :at)
+                    INSERT INTO proposals (
+                      id, record_id, base_version, changes, rationale, actor, status, seq, submitted_at,
+                      institution_code, collection_code, dataset_id)
+                    VALUES (
+                      :id, :record, :baseVersion, :changes, :rationale, :actor, 'open', :seq, :at,
+                      (SELECT institution_code FROM records WHERE id = :record), (SELECT collection_code FROM records WHERE id = :record),
+                      (SELECT dataset_id FROM records WHERE id = :record))
                     """,
                 arguments: StatementArguments(common.merging([
                     "baseVersion": data["baseVersion"]?.intValue, "changes": CanonicalJSON.string(data["changes"] ?? [:]),

@@ -281,14 +281,13 @@ extension Store {
     public func queueHealth(for user: User, weeks: Int = 8) throws -> QueueHealth {
         guard user.mayReadQueue else { throw StoreError.forbidden("queue figures are for curators, admins and auditors") }
         let now = clock()
-        let scope = Self.scope(of: user)
+        let scope = Self.scope(of: user, in: "proposals")
         return try read { db in
             let pending = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT records.institution_code, records.collection_code, proposals.submitted_at
-                    FROM proposals JOIN records ON records.id = proposals.record_id
-                    WHERE proposals.status = 'open' AND \(scope.sql) ORDER BY proposals.submitted_at
+                    SELECT institution_code, collection_code, submitted_at FROM proposals
+                    WHERE status = 'open' AND \(scope.sql) ORDER BY submitted_at
                     """,
                 arguments: scope.arguments)
             let ages = pending.map { now.milliseconds - ($0["submitted_at"] as Int64) }
@@ -301,9 +300,8 @@ extension Store {
             let decided = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT (? - proposals.decided_at) / ? AS weeks_ago, count(*) AS n, sum(proposals.status = 'accepted') AS accepted
-                    FROM proposals JOIN records ON records.id = proposals.record_id
-                    WHERE proposals.decided_at > ? AND \(scope.sql) GROUP BY 1 ORDER BY 1
+                    SELECT (? - decided_at) / ? AS weeks_ago, count(*) AS n, sum(status = 'accepted') AS accepted
+                    FROM proposals WHERE decided_at > ? AND \(scope.sql) GROUP BY 1 ORDER BY 1
                     """,
                 arguments: [now.milliseconds, week, now.milliseconds - Int64(weeks) * week] + scope.arguments)
             return QueueHealth(
@@ -315,8 +313,9 @@ extension Store {
         }
     }
 
-    /// The records a user's queue covers: a curator's scopes, everything for admins and auditors.
-    private static func scope(of user: User) -> Conditions {
+    /// The items a user's queue covers: a curator's scopes, everything for admins and auditors. `table` holds the
+    /// institution and collection codes: the records, or the proposals, which carry their record's.
+    private static func scope(of user: User, in table: String = "records") -> Conditions {
         var scope = Conditions()
         guard user.role == .curator else { return scope }
         let parts = user.scopes.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
@@ -324,7 +323,7 @@ extension Store {
             scope.add("0")
         } else {
             scope.add(
-                "(" + parts.map { $0.count == 1 ? "records.institution_code = ?" : "(records.institution_code = ? AND records.collection_code = ?)" }
+                "(" + parts.map { $0.count == 1 ? "\(table).institution_code = ?" : "(\(table).institution_code = ? AND \(table).collection_code = ?)" }
                     .joined(separator: " OR ") + ")",
                 parts.flatMap { $0 })
         }
@@ -350,10 +349,19 @@ extension Store {
     /// Proposals in the queue, oldest (or newest) first, within the user's scope.
     public func moderationQueue(_ query: QueueQuery, for user: User) throws -> QueuePage {
         guard user.mayReadQueue else { throw StoreError.forbidden("the moderation queue is for curators, admins and auditors") }
-        var scope = Self.scope(of: user)
-        if let institution = query.institutionCode { scope.add("records.institution_code = ?", [institution]) }
-        if let collection = query.collectionCode { scope.add("records.collection_code = ?", [collection]) }
-        if let dataset = query.dataset { scope.add("records.dataset_id = ?", [dataset]) }
+        var scope = Self.scope(of: user, in: "proposals")
+        // The counts per status come from the running tally, unless the filters go beyond a collection.
+        var tally = Self.scope(of: user, in: "queue_counts")
+        if let institution = query.institutionCode {
+            scope.add("proposals.institution_code = ?", [institution])
+            tally.add("queue_counts.institution_code = ?", [institution])
+        }
+        if let collection = query.collectionCode {
+            scope.add("proposals.collection_code = ?", [collection])
+            tally.add("queue_counts.collection_code = ?", [collection])
+        }
+        let tallied = query.dataset == nil && query.term == nil && query.submitter == nil && query.olderThanDays == nil
+        if let dataset = query.dataset { scope.add("proposals.dataset_id = ?", [dataset]) }
         if let term = query.term { scope.add("EXISTS (SELECT 1 FROM json_each(proposals.changes) WHERE json_each.key = ?)", [term]) }
         if let submitter = query.submitter { scope.add("proposals.actor IN (SELECT id FROM users WHERE name = ?)", [submitter]) }
         if let days = query.olderThanDays { scope.add("proposals.submitted_at <= ?", [clock().milliseconds - Int64(days) * 86_400_000]) }
@@ -389,8 +397,10 @@ extension Store {
             }
             let counts = try Row.fetchAll(
                 db,
-                sql: "SELECT proposals.status, count(*) AS n FROM proposals JOIN records ON records.id = proposals.record_id WHERE \(scope.sql) GROUP BY 1",
-                arguments: scope.arguments)
+                sql: tallied
+                    ? "SELECT status, sum(n) AS n FROM queue_counts WHERE n > 0 AND \(tally.sql) GROUP BY 1"
+                    : "SELECT status, count(*) AS n FROM proposals WHERE \(scope.sql) GROUP BY 1",
+                arguments: tallied ? tally.arguments : scope.arguments)
             return QueuePage(
                 items: items, next: rows.count > query.limit ? items.last?.proposal.seq : nil,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0["status"], $0["n"]) }))

@@ -56,6 +56,12 @@ enum Projector {
         if let existing {
             try existing.removeFromIndexes(db: db)
             try row.update(rowid: existing.rowid, db: db)
+            let moved = ["institutionCode", "collectionCode"].contains { existing.state.fields[$0] != state.fields[$0] }
+            if moved {
+                try db.execute(
+                    sql: "UPDATE proposals SET institution_code = ?, collection_code = ? WHERE record_id = ?",
+                    arguments: [state.fields["institutionCode"], state.fields["collectionCode"], id])
+            }
         } else {
             try row.insert(db: db)
         }

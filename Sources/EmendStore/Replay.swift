@@ -140,6 +140,7 @@ extension Store {
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
                 DELETE FROM users;
                 DELETE FROM proposals;
+                DELETE FROM queue_counts;
                 DELETE FROM annotations;
                 DELETE FROM reports;
                 DELETE FROM corrections;

@@ -7,7 +7,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks on generated data; run them on a release build.",
-        subcommands: [ImportBench.self])
+        subcommands: [ImportBench.self, ModerationBench.self])
 
     struct ImportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -55,15 +55,15 @@ struct BenchCommand: ParsableCommand {
             say("peak RSS: import \(importPeak); whole bench, counting verify's mapped database pages, \(peakRSS())")
         }
 
-        /// Unbuffered, so each run's line shows as it finishes even when written to a file.
-        private func say(_ line: String) {
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
-        }
-
         private func peakRSS() -> String {
             let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
             return status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }?.split(separator: ":").last?
                 .trimmingCharacters(in: .whitespaces) ?? "unknown"
         }
     }
+}
+
+/// Unbuffered, so each run's line shows as it finishes even when written to a file.
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }

@@ -261,6 +261,31 @@ import Testing
         }
     }
 
+    @Test func proposalsFollowTheirRecordToAnotherCollection() async throws {
+        let app = try await TestApp()
+        let (_, botanist) = try app.store.addUser(name: "botanist", role: .curator, scopes: ["NHMUK:BOT"])
+        let (_, entomologist) = try app.store.addUser(name: "entomologist", role: .curator, scopes: ["NHMUK:ENT"])
+        try await app.test { client async throws in
+            // Given two proposals on a botany record, one of which moves it to entomology
+            let move = try await propose(app, client, changes: #"{"collectionCode": "ENT"}"#)
+            let other = try await propose(app, client, changes: #"{"locality": "Kew"}"#)
+            func queue(_ token: String) async throws -> [JSONValue] {
+                try await client.execute(uri: "/api/moderation/queue", method: .get, headers: [.authorization: "Bearer \(token)"])
+                    .jsonBody["items"]?.arrayValue ?? []
+            }
+            #expect(try await queue(botanist).count == 2)
+            // When the move is accepted
+            #expect(try await client.post("/api/proposals/\(move)/accept", json: "{}", token: botanist).status == .ok)
+            // Then the other proposal is in the entomologist's queue and no longer in the botanist's
+            #expect(try await queue(botanist).isEmpty)
+            #expect(try await queue(entomologist).map { $0["proposal"]?["id"] } == [.string(other)])
+            #expect(try await client.post("/api/proposals/\(other)/accept", json: "{}", token: botanist).status == .forbidden)
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
     @Test func theQueueShowsWhatIsInScope() async throws {
         let app = try await TestApp()
         let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])

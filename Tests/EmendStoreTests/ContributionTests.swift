@@ -41,6 +41,22 @@ import Testing
         }
     }
 
+    @Test func verifyNoticesAProposalFiledUnderAnotherCollection() throws {
+        let (store, _) = try populated()
+        try store.writer.write { db in try db.execute(sql: "UPDATE proposals SET collection_code = 'Elsewhere'") }
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "1 proposals are not filed under their record's collection")) {
+            try store.verify()
+        }
+    }
+
+    @Test func verifyNoticesQueueCountsThatDoNotAddUp() throws {
+        let (store, _) = try populated()
+        try store.writer.write { db in try db.execute(sql: "UPDATE queue_counts SET n = n + 5") }
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "the queue counts differ from the proposals")) {
+            try store.verify()
+        }
+    }
+
     @Test func aProposalMustChangeSomethingOnTheCurrentVersion() throws {
         let (store, user) = try populated()
         let id = Identifiers.recordID(dataset: "test", key: "occ-2")
