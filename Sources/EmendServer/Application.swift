@@ -41,6 +41,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     Application(
         router: try await buildRouter(store: store, configuration: configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "emend"),
+        services: [WALCheckpointService(store: store, logger: logger)],
         logger: logger)
 }
 

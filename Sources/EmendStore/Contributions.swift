@@ -21,6 +21,9 @@ public struct Proposal: Sendable, Equatable {
     /// A curator's question, and the contributor's answer.
     public var question: String?
     public var answer: String?
+
+    /// Still to be decided: open, or waiting for the contributor's answer.
+    public var isPending: Bool { status == "open" || status == "needs-info" }
 }
 
 public struct Annotation: Sendable, Equatable {
@@ -155,18 +158,21 @@ extension Store {
                 WHERE \(condition) ORDER BY \(order) LIMIT \(limit)
                 """,
             arguments: arguments
-        ).map { row in
-            let changes = (try? JSONParser.parse(row["changes"] as String))?.objectValue ?? [:]
-            return Proposal(
-                id: row["id"], recordID: row["record_id"], baseVersion: row["base_version"],
-                changes: changes.keys.sorted().map { term in
-                    TermChange(term: term, from: changes[term]?["from"]?.stringValue, to: changes[term]?["to"]?.stringValue)
-                },
-                rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
-                seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]), decidedBy: row["decided_by"],
-                decidedAt: (row["decided_at"] as Int64?).map(Timestamp.init(milliseconds:)), reason: row["reason"],
-                acceptedVersion: row["accepted_version"], question: row["question"], answer: row["answer"])
-        }
+        ).map(proposal)
+    }
+
+    /// A proposal from a row of `proposals` with its submitter's name as `actor_name`.
+    static func proposal(_ row: Row) -> Proposal {
+        let changes = (try? JSONParser.parse(row["changes"] as String))?.objectValue ?? [:]
+        return Proposal(
+            id: row["id"], recordID: row["record_id"], baseVersion: row["base_version"],
+            changes: changes.keys.sorted().map { term in
+                TermChange(term: term, from: changes[term]?["from"]?.stringValue, to: changes[term]?["to"]?.stringValue)
+            },
+            rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
+            seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]), decidedBy: row["decided_by"],
+            decidedAt: (row["decided_at"] as Int64?).map(Timestamp.init(milliseconds:)), reason: row["reason"],
+            acceptedVersion: row["accepted_version"], question: row["question"], answer: row["answer"])
     }
 
     /// Notes, without those a curator hid unless asked.

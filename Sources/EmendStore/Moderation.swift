@@ -68,7 +68,7 @@ public struct QueuePage: Sendable, Equatable {
     public var items: [QueueItem]
     /// The `after` of the next page; nil on the last.
     public var next: Int64?
-    /// Items by status, within what the user may see.
+    /// Items by status in the user's scope and the institution and collection asked for (not the finer filters).
     public var counts: [String: Int]
 }
 
@@ -313,6 +313,20 @@ extension Store {
         }
     }
 
+    /// The values of some terms in a record's fields (canonical JSON in `column`), read without decoding the rest.
+    private static func values(of terms: Set<String>, inFields row: Row, column: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        try row.withUnsafeData(named: column) { data in
+            try (data ?? Data()).withUnsafeBytes { bytes in
+                try JSONParser.forEachMember(bytes.bindMemory(to: UInt8.self)) { key, parser throws(JSONParser.Failure) in
+                    guard terms.contains(key) else { return try parser.skip() }
+                    if case .string(let value) = try parser.readValue() { values[key] = value }
+                }
+            }
+        }
+        return values
+    }
+
     /// The items a user's queue covers: a curator's scopes, everything for admins and auditors. `table` holds the
     /// institution and collection codes: the records, or the proposals, which carry their record's.
     private static func scope(of user: User, in table: String = "records") -> Conditions {
@@ -340,7 +354,7 @@ extension Store {
             throw StoreError.notFound("proposal \(id)")
         }
         let record = try decidable(proposal.recordID, by: user, db: db)
-        guard proposal.status == "open" || proposal.status == "needs-info" else {
+        guard proposal.isPending else {
             throw StoreError.conflict(stream: "proposal/\(id)", expected: 1, actual: 2)
         }
         return (proposal, record)
@@ -349,58 +363,51 @@ extension Store {
     /// Proposals in the queue, oldest (or newest) first, within the user's scope.
     public func moderationQueue(_ query: QueueQuery, for user: User) throws -> QueuePage {
         guard user.mayReadQueue else { throw StoreError.forbidden("the moderation queue is for curators, admins and auditors") }
-        var scope = Self.scope(of: user, in: "proposals")
-        // The counts per status come from the running tally, unless the filters go beyond a collection.
+        var page = Self.scope(of: user, in: "proposals")
+        // The counts per status cover the user's scope and the institution and collection asked for, not the finer
+        // filters: they come from a running tally, so that no page has to count a large queue.
         var tally = Self.scope(of: user, in: "queue_counts")
         if let institution = query.institutionCode {
-            scope.add("proposals.institution_code = ?", [institution])
+            page.add("proposals.institution_code = ?", [institution])
             tally.add("queue_counts.institution_code = ?", [institution])
         }
         if let collection = query.collectionCode {
-            scope.add("proposals.collection_code = ?", [collection])
+            page.add("proposals.collection_code = ?", [collection])
             tally.add("queue_counts.collection_code = ?", [collection])
         }
-        let tallied = query.dataset == nil && query.term == nil && query.submitter == nil && query.olderThanDays == nil
-        if let dataset = query.dataset { scope.add("proposals.dataset_id = ?", [dataset]) }
-        if let term = query.term { scope.add("EXISTS (SELECT 1 FROM json_each(proposals.changes) WHERE json_each.key = ?)", [term]) }
-        if let submitter = query.submitter { scope.add("proposals.actor IN (SELECT id FROM users WHERE name = ?)", [submitter]) }
-        if let days = query.olderThanDays { scope.add("proposals.submitted_at <= ?", [clock().milliseconds - Int64(days) * 86_400_000]) }
-        var page = scope
+        if let dataset = query.dataset { page.add("proposals.dataset_id = ?", [dataset]) }
+        if let term = query.term { page.add("EXISTS (SELECT 1 FROM json_each(proposals.changes) WHERE json_each.key = ?)", [term]) }
+        if let submitter = query.submitter { page.add("proposals.actor IN (SELECT id FROM users WHERE name = ?)", [submitter]) }
+        if let days = query.olderThanDays { page.add("proposals.submitted_at <= ?", [clock().milliseconds - Int64(days) * 86_400_000]) }
         page.add("proposals.status = ?", [query.status])
         if let after = query.after { page.add("proposals.seq \(query.newestFirst ? "<" : ">") ?", [after]) }
         return try read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT proposals.id, records.scientific_name, records.catalog_number, records.institution_code,
-                           records.collection_code, records.version AS record_version, records.fields,
+                    SELECT proposals.*, users.name AS actor_name, records.scientific_name, records.catalog_number,
+                           records.institution_code AS record_institution_code, records.collection_code AS record_collection_code,
+                           records.version AS record_version, records.fields AS record_fields,
                            (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') AS accepted,
                            (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'rejected') AS rejected
-                    FROM proposals JOIN records ON records.id = proposals.record_id
+                    FROM proposals JOIN records ON records.id = proposals.record_id LEFT JOIN users ON users.id = proposals.actor
                     WHERE \(page.sql) ORDER BY proposals.seq \(query.newestFirst ? "DESC" : "ASC") LIMIT \(query.limit + 1)
                     """,
                 arguments: page.arguments)
-            let proposals = try Dictionary(
-                uniqueKeysWithValues: Self.proposals(
-                    db, where: "proposals.id IN (\(rows.map { _ in "?" }.joined(separator: ", ")))",
-                    StatementArguments(rows.map { $0["id"] as String })
-                ).map { ($0.id, $0) })
             let items = try rows.prefix(query.limit).map { row in
-                let proposal = proposals[row["id"] as String]!
-                let fields = try JSONParser.parse(row["fields"] as String).stringMap ?? [:]
+                let proposal = Self.proposal(row)
+                let current = try Self.values(of: Set(proposal.changes.map(\.term)), inFields: row, column: "record_fields")
                 return QueueItem(
                     proposal: proposal, scientificName: row["scientific_name"], catalogNumber: row["catalog_number"],
-                    institutionCode: row["institution_code"], collectionCode: row["collection_code"],
+                    institutionCode: row["record_institution_code"], collectionCode: row["record_collection_code"],
                     recordVersion: row["record_version"],
-                    stale: proposal.changes.compactMap { fields[$0.term] == $0.from ? nil : TermChange(term: $0.term, from: $0.from, to: fields[$0.term]) },
+                    stale: proposal.changes.compactMap { current[$0.term] == $0.from ? nil : TermChange(term: $0.term, from: $0.from, to: current[$0.term]) },
                     submitterAccepted: row["accepted"], submitterRejected: row["rejected"])
             }
             let counts = try Row.fetchAll(
                 db,
-                sql: tallied
-                    ? "SELECT status, sum(n) AS n FROM queue_counts WHERE n > 0 AND \(tally.sql) GROUP BY 1"
-                    : "SELECT status, count(*) AS n FROM proposals WHERE \(scope.sql) GROUP BY 1",
-                arguments: tallied ? tally.arguments : scope.arguments)
+                sql: "SELECT status, sum(n) AS n FROM queue_counts WHERE n > 0 AND \(tally.sql) GROUP BY 1",
+                arguments: tally.arguments)
             return QueuePage(
                 items: items, next: rows.count > query.limit ? items.last?.proposal.seq : nil,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0["status"], $0["n"]) }))

@@ -8,6 +8,8 @@ import GRDBSQLite
 public final class Store: Sendable {
     public let writer: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
+    /// A connection of its own for checkpointing the write-ahead log (see `checkpointWAL`); none in memory.
+    private let walCheckpointer: DatabaseQueue?
 
     /// Opens (creating when needed) the database at `path`, migrated to the current schema.
     public convenience init(path: String, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
@@ -19,7 +21,9 @@ public final class Store: Sendable {
             // and a copy. The writer does not, so that a bulk import's resident memory stays its own.
             if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration), clock: clock)
+        try self.init(
+            writer: DatabasePool(path: path, configuration: configuration), clock: clock,
+            walCheckpointer: DatabaseQueue(path: path, configuration: configuration))
     }
 
     /// A private in-memory database, for tests.
@@ -27,10 +31,27 @@ public final class Store: Sendable {
         try Store(writer: DatabaseQueue(), clock: clock)
     }
 
-    init(writer: any DatabaseWriter, clock: @escaping @Sendable () -> Timestamp) throws {
+    init(writer: any DatabaseWriter, clock: @escaping @Sendable () -> Timestamp, walCheckpointer: DatabaseQueue? = nil) throws {
         self.writer = writer
         self.clock = clock
+        self.walCheckpointer = walCheckpointer
         try Schema.migrator.migrate(writer)
+    }
+
+    /// SQLite checkpoints the write-ahead log in whichever connection commits past 1,000 pages, syncing the file
+    /// while that connection holds the write lock, so every write queued behind it waits. A server calls this once
+    /// and then `checkpointWAL()` on a schedule of its own: commits stop checkpointing.
+    public func leaveWALCheckpointsToCaller() throws {
+        try writer.writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+    }
+
+    /// Copies the write-ahead log into the database file on a connection of its own: a passive checkpoint takes no
+    /// write lock, so writes go on meanwhile. Returns the log's frames and how many of them are now in the file.
+    @discardableResult
+    public func checkpointWAL() async throws -> (frames: Int, checkpointed: Int) {
+        guard let walCheckpointer else { return (0, 0) }
+        let result = try await walCheckpointer.writeWithoutTransaction { try $0.checkpoint(.passive) }
+        return (result.walFrameCount, result.checkpointedFrameCount)
     }
 
     /// Appends events in one transaction; the read models they change are updated in the same transaction.

@@ -133,6 +133,9 @@ import Testing
                         data: ["cause": ["kind": "import", "dataset": "test"], "changes": ["locality": ["from": "Kew", "to": "Richmond"]]]),
                     expectedVersion: 3)
             }
+            // And the queue marks it stale, with the value the record holds now
+            let queue = try await client.execute(uri: "/api/moderation/queue", method: .get, headers: [.authorization: "Bearer \(app.curatorToken)"])
+            #expect(queue.jsonBody["items"]?[0]?["stale"] == [["term": "locality", "from": "Kew", "to": "Richmond"]], "\(queue.text)")
             let refused = try await client.post("/api/proposals/\(stale)/accept", json: "{}", token: app.curatorToken)
             #expect(refused.status == .conflict)
             #expect(refused.errorCode == "stale")

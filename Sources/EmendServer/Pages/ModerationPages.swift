@@ -91,7 +91,7 @@ struct ModerationPages {
             "rejected": history.filter { $0.status == "rejected" }.count, "submittedAt": proposal.submittedAt.rfc3339,
             "baseVersion": proposal.baseVersion, "recordVersion": record.state.version,
             "changedSince": record.state.version != proposal.baseVersion, "status": proposal.status,
-            "isOpen": proposal.status == "open" || proposal.status == "needs-info", "rationale": proposal.rationale, "reasons": Moderation.rejectionReasons,
+            "isOpen": proposal.isPending, "rationale": proposal.rationale, "reasons": Moderation.rejectionReasons,
             "changes": proposal.changes.map { change in
                 [
                     "term": change.term, "current": fields[change.term] ?? "—", "to": change.to ?? "",
