@@ -39,7 +39,7 @@ import Testing
             #expect(checkpoint.isSigned(by: app.store.publicKey))
             #expect(key == ["publicKey": .string(Array(app.store.publicKey.rawRepresentation).hexString)])
             // And one signed on demand becomes the latest
-            try app.store.checkpoint()
+            _ = try app.store.checkpoint()
             #expect(try await client.json("/api/checkpoints/latest")["treeSize"] == 10)
         }
     }
