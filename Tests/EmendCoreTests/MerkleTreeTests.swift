@@ -106,6 +106,7 @@ struct ReferenceTree {
 
 @Suite struct MerkleTreeTests {
     @Test func hashesLeavesAndNodesAsRFC6962Does() {
+        // The empty tree, an empty leaf, a leaf and a node, as transparency-dev/merkle's rfc6962 tests give them
         #expect(MerkleTree.emptyRoot.hexString == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(MerkleTree.leafHash([]).hexString == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d")
         #expect(MerkleTree.leafHash(Array("L123456".utf8)).hexString == "395aa064aa4c29f7010acfe3f25db9485bbd4b91897b6ad7ad547639252b4d56")
@@ -141,6 +142,8 @@ struct ReferenceTree {
     @Test func consistencyProofsOfTheTestVectors() {
         let tree = ReferenceTree(leafHashes: Vectors.leaves.map(MerkleTree.leafHash))
         for (old, new, expected) in Vectors.consistencyProofs {
+            // When the proof between two of the test trees is made
+            // Then it is the published one, and it holds between the published roots
             let proof = MerkleTree.consistencyProof(from: old, to: new, subtree: tree.root)
             #expect(proof.map(\.hexString) == expected, "\(old) to \(new)")
             #expect(
@@ -281,12 +284,15 @@ struct ReferenceTree {
     }
 
     @Test func anyChangeOrAnotherKeyBreaksTheSignature() throws {
+        // Given a signed checkpoint
         let checkpoint = try Checkpoint.signed(
             treeSize: 100, rootHash: Vectors.roots[7], timestamp: Timestamp(milliseconds: 1_764_093_336_007), key: key)
+        // When its size, root or time is changed, or another key checks it
         var larger = checkpoint, otherRoot = checkpoint, later = checkpoint
         larger.treeSize = 101
         otherRoot.rootHash = Vectors.roots[6]
         later.timestamp = Timestamp(milliseconds: 1_764_093_336_008)
+        // Then the signature does not verify
         for altered in [larger, otherRoot, later] { #expect(!altered.isSigned(by: key.publicKey)) }
         #expect(!checkpoint.isSigned(by: Curve25519.Signing.PrivateKey().publicKey))
     }

@@ -45,6 +45,8 @@ import Testing
     }
 
     @Test func aLogWithNoCheckpointYetSaysSo() async throws {
+        // Given an empty store
+        // Then it has no latest checkpoint
         let router = try await buildRouter(store: try Store.inMemory(), configuration: ServerConfiguration(bcryptCost: 4))
         try await Application(router: router).test(.router) { client in
             let response = try await client.get("/api/checkpoints/latest")
@@ -79,8 +81,10 @@ import Testing
     }
 
     @Test func badOrOutOfRangeProofRequestsSayWhy() async throws {
+        // Given the test app's log of 10 events
         let app = try await TestApp()
         try await app.test { client async throws in
+            // Then a missing or malformed parameter is named in `field`
             for (uri, field) in [
                 ("/api/log/x/proof?treeSize=8", "seq"), ("/api/log/0/proof?treeSize=8", "seq"), ("/api/log/3/proof", "treeSize"),
                 ("/api/log/3/proof?treeSize=eight", "treeSize"), ("/api/log/3/proof?treeSize=8&size=8", "size"),
@@ -90,6 +94,7 @@ import Testing
                 let response = try await client.get(uri)
                 #expect(response.status == .badRequest && response.jsonBody["error"]?["field"]?.stringValue == field, "\(uri)")
             }
+            // And an event or tree the log does not have is refused saying why
             for (uri, status, message) in [
                 ("/api/log/11/proof?treeSize=10", HTTPResponse.Status.notFound, "event 11 (the log has 10) not found"),
                 ("/api/log/3/proof?treeSize=11", .badRequest, "treeSize: 11 is past the end of the log, which has 10 events"),

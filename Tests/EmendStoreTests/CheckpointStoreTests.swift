@@ -54,12 +54,16 @@ import Testing
     }
 
     @Test func onDemandACheckpointOfTheWholeLogUnlessTheLatestCoversIt() throws {
+        // Given an empty store: there is nothing to sign
         let store = try Given.store()
         #expect(throws: StoreError.invalid("the log is empty: there is nothing to checkpoint")) { try store.checkpoint() }
+        // When it has 10 events and a checkpoint is asked for, twice
         try append(10, to: store)
         let first = try store.checkpoint()
+        // Then the first signs the 10 events and the second gives the same checkpoint back
         #expect(first.treeSize == 10)
         #expect(try store.checkpoint() == first)
+        // And once the log grows, a new one is signed
         try append(1, to: store)
         #expect(try store.checkpoint().treeSize == 11)
         #expect(try treeSizes(store) == [10, 11])
@@ -102,8 +106,10 @@ import Testing
     }
 
     @Test func proofsOutsideTheLogAreRefusedSayingWhy() throws {
+        // Given a log of 10 events
         let store = try Given.store()
         try append(10, to: store)
+        // Then proofs of events or trees it does not have are refused, saying which parameter is out of range
         #expect(throws: StoreError.notFound("event 11 (the log has 10)")) { try store.inclusionProof(seq: 11, treeSize: 10) }
         #expect(throws: StoreError.invalid("treeSize: 11 is past the end of the log, which has 10 events")) {
             try store.inclusionProof(seq: 1, treeSize: 11)
