@@ -57,7 +57,7 @@ extension Store {
         progress: (ImportSummary) -> Void = { _ in }
     ) throws -> ImportSummary {
         try bulkWrite { db in
-            var log = try LogTransaction(db: db, now: clock())
+            var log = try LogTransaction(db: db, now: clock(), signingKey: signingKey)
             var summary = ImportSummary()
             var seen = Set<String>()
             let firstSeq = log.lastSeq + 1
@@ -87,6 +87,7 @@ extension Store {
                 stream: "dataset/\(source.datasetID)", type: EventType.datasetImported, actor: actor,
                 data: Self.eventData(source: source, summary: summary))
             try log.append(event, expectedVersion: try log.version(of: event.stream))
+            try log.checkpoint()
             summary.firstSeq = firstSeq
             summary.lastSeq = log.lastSeq
             progress(summary)

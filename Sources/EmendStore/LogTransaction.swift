@@ -1,8 +1,10 @@
+import Crypto
 import EmendCore
 import Foundation
 import GRDB
 
-/// Appends to the log inside one write transaction, keeping the hash chain and updating the read models.
+/// Appends to the log inside one write transaction, keeping the hash chain and updating the read models, and
+/// signing a checkpoint of the log whenever it is `Checkpoints.interval` events past the last one.
 public struct LogTransaction {
     public let db: Database
     /// One moment for the whole transaction, never earlier than the last event's, so time order follows `seq`.
@@ -10,9 +12,14 @@ public struct LogTransaction {
     public private(set) var lastSeq: Int64
     private var lastHash: [UInt8]
     private let insertEvent: Statement
+    private let signingKey: Curve25519.Signing.PrivateKey
+    /// The tree size of the last checkpoint.
+    private var checkpointed: Int64
 
-    init(db: Database, now: Timestamp) throws {
+    init(db: Database, now: Timestamp, signingKey: Curve25519.Signing.PrivateKey) throws {
         self.db = db
+        self.signingKey = signingKey
+        checkpointed = try Int64.fetchOne(db, sql: "SELECT max(tree_size) FROM checkpoints") ?? 0
         insertEvent = try db.cachedStatement(
             sql: """
                 INSERT INTO events (seq, id, stream, stream_version, type, recorded_at, actor, data, hash)
@@ -107,6 +114,14 @@ public struct LogTransaction {
         try insertEvent.executeBound(db: db)
         lastSeq = event.seq
         lastHash = event.hash
+        if lastSeq - checkpointed >= Checkpoints.interval { try checkpoint() }
+    }
+
+    /// Signs a checkpoint of the log as it stands in this transaction, unless the last one covers it already.
+    mutating func checkpoint() throws {
+        guard lastSeq > checkpointed else { return }
+        try Checkpoints.make(treeSize: lastSeq, timestamp: now, key: signingKey, db: db)
+        checkpointed = lastSeq
     }
 }
 

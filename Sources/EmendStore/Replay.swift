@@ -5,7 +5,7 @@ import GRDBSQLite
 
 extension Store {
     /// Rebuilds every read model from the database's own log, up to `until` (the whole log when nil),
-    /// in one transaction. Returns the number of events replayed.
+    /// in one transaction. Returns the number of events replayed. Checkpoints are not read models: they stay.
     ///
     /// Events are read here in batches; another thread turns each batch into record rows (most events are
     /// RecordImported, whose row comes straight from the event's text) while this one writes the batch before.
@@ -108,7 +108,8 @@ extension Store {
     }
 
     /// Loads an exported log into this database, which must have no events, checking every hash on the way,
-    /// and builds the read models as it goes. All or nothing.
+    /// and builds the read models as it goes. All or nothing. The database signs its own checkpoints of the log
+    /// with its own key, on the way and at the end.
     @discardableResult
     public func replay(
         from lines: some Sequence<(lineNumber: Int, text: String)>, progress: (Int64) -> Void = { _ in }
@@ -117,7 +118,7 @@ extension Store {
             guard try Int64.fetchOne(db, sql: "SELECT count(*) FROM events") == 0 else {
                 throw StoreError.invalid("replay --from needs an empty database; this one already has a log")
             }
-            var log = try LogTransaction(db: db, now: Timestamp(milliseconds: 0))
+            var log = try LogTransaction(db: db, now: clock(), signingKey: signingKey)
             var count: Int64 = 0
             for (lineNumber, text) in lines where !text.isEmpty {
                 let stored = try NDJSONLog.parse(text, lineNumber: lineNumber)
@@ -127,6 +128,7 @@ extension Store {
                 count += 1
                 if count % 50_000 == 0 { progress(count) }
             }
+            try log.checkpoint()
             progress(count)
             return count
         }

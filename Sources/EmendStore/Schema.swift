@@ -236,6 +236,31 @@ enum Schema {
                     END;
                     """)
         }
+        migrator.registerMigration("11 checkpoints") { db in
+            // Signed Merkle roots of the log (DESIGN §2 hash chain, RFC 6962 tree). Not events, and not read models:
+            // replay keeps them. Append-only like the log, so that a checkpoint once given out stays checkable.
+            try db.execute(
+                sql: """
+                    CREATE TABLE checkpoints (
+                      tree_size INTEGER PRIMARY KEY CHECK (tree_size > 0), -- the tree over events 1 to tree_size
+                      root_hash BLOB NOT NULL,
+                      signed_at INTEGER NOT NULL,    -- milliseconds since 1970, UTC: the signed timestamp
+                      signature BLOB NOT NULL,       -- Ed25519 over Checkpoint.message
+                      frontier BLOB NOT NULL         -- the roots of the tree's perfect subtrees, largest first, 32 bytes
+                                                     -- each: the next checkpoint folds in only the events after this one
+                    );
+                    CREATE TRIGGER checkpoints_append_only_update BEFORE UPDATE ON checkpoints
+                      BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                    CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
+                      BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+                    -- The roots of aligned blocks of 1,024 events, made with the checkpoints: a proof in a tree of a
+                    -- million events reads about a thousand of these and a thousand event hashes, not a million.
+                    CREATE TABLE merkle_blocks (
+                      block INTEGER PRIMARY KEY,     -- events block * 1024 + 1 to (block + 1) * 1024
+                      root_hash BLOB NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

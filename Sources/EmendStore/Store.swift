@@ -1,3 +1,4 @@
+import Crypto
 import EmendCore
 import Foundation
 import GRDB
@@ -8,11 +9,17 @@ import GRDBSQLite
 public final class Store: Sendable {
     public let writer: any DatabaseWriter
     let clock: @Sendable () -> Timestamp
+    /// Signs the log's checkpoints. It lives outside the database, so that a copy of the database alone cannot
+    /// pass off a rewritten log as this one.
+    let signingKey: Curve25519.Signing.PrivateKey
     /// A connection of its own for checkpointing the write-ahead log (see `checkpointWAL`); none in memory.
     private let walCheckpointer: DatabaseQueue?
 
-    /// Opens (creating when needed) the database at `path`, migrated to the current schema.
-    public convenience init(path: String, clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws {
+    /// Opens (creating when needed) the database at `path`, migrated to the current schema, and the checkpoint key
+    /// at `keyPath` (default: `path` with `.key` added), made when there is none yet.
+    public convenience init(
+        path: String, keyPath: String? = nil, clock: @escaping @Sendable () -> Timestamp = Timestamp.now
+    ) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -22,17 +29,25 @@ public final class Store: Sendable {
             if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
         }
         try self.init(
-            writer: DatabasePool(path: path, configuration: configuration), clock: clock,
+            writer: DatabasePool(path: path, configuration: configuration),
+            signingKey: try Self.signingKey(at: keyPath ?? path + ".key"), clock: clock,
             walCheckpointer: DatabaseQueue(path: path, configuration: configuration))
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory(clock: @escaping @Sendable () -> Timestamp = Timestamp.now) throws -> Store {
-        try Store(writer: DatabaseQueue(), clock: clock)
+    public static func inMemory(
+        clock: @escaping @Sendable () -> Timestamp = Timestamp.now,
+        signingKey: Curve25519.Signing.PrivateKey = Curve25519.Signing.PrivateKey()
+    ) throws -> Store {
+        try Store(writer: DatabaseQueue(), signingKey: signingKey, clock: clock)
     }
 
-    init(writer: any DatabaseWriter, clock: @escaping @Sendable () -> Timestamp, walCheckpointer: DatabaseQueue? = nil) throws {
+    init(
+        writer: any DatabaseWriter, signingKey: Curve25519.Signing.PrivateKey, clock: @escaping @Sendable () -> Timestamp,
+        walCheckpointer: DatabaseQueue? = nil
+    ) throws {
         self.writer = writer
+        self.signingKey = signingKey
         self.clock = clock
         self.walCheckpointer = walCheckpointer
         try Schema.migrator.migrate(writer)
@@ -58,7 +73,7 @@ public final class Store: Sendable {
     /// Throws `StoreError.conflict` (and writes nothing) when a stream is not at the version the caller expects.
     public func write<T>(_ body: (inout LogTransaction) throws -> T) throws -> T {
         try writer.write { db in
-            var log = try LogTransaction(db: db, now: clock())
+            var log = try LogTransaction(db: db, now: clock(), signingKey: signingKey)
             return try body(&log)
         }
     }

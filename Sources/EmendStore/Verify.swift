@@ -8,12 +8,16 @@ import Synchronization
 public struct VerifyReport: Sendable, Equatable {
     public var events: Int64
     public var records: Int64
+    /// Checkpoints whose root, signature and frontier match the log.
+    public var checkpoints: Int
+    public var latestCheckpoint: Checkpoint?
     /// A digest of the read models: equal for databases built from the same log.
     public var checksum: String
 }
 
 extension Store {
-    /// Checks that the hash chain is unbroken and that the read models are what a fresh replay of the log gives.
+    /// Checks that the hash chain is unbroken, that every checkpoint is signed and holds the Merkle root of the
+    /// events it covers, and that the read models are what a fresh replay of the log gives.
     /// Throws `StoreError.corrupt` naming the first bad `seq`. The chain and slices of the records table are
     /// checked side by side, each on its own reader, to use every core.
     public func verify(progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }) throws -> VerifyReport {
@@ -24,7 +28,7 @@ extension Store {
         let records = Mutex<[Result<RecordsSummary, any Error>]>([])
         DispatchQueue.concurrentPerform(iterations: slices + 1) { task in
             if task == 0 {
-                let result = Result { try read { try Self.verifyChain($0, progress: progress) } }
+                let result = Result { try read { try Self.verifyChain($0, key: publicKey, progress: progress) } }
                 chain.withLock { $0 = result }
             } else {
                 let slice = Int64(task - 1)
@@ -46,14 +50,16 @@ extension Store {
             }
             try Self.verifyDatasetsAndUsers(db)
             return VerifyReport(
-                events: chainSummary.events, records: recordsSummary.count,
-                checksum: try Self.checksum(db, records: recordsSummary.digest))
+                events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
+                latestCheckpoint: chainSummary.latestCheckpoint, checksum: try Self.checksum(db, records: recordsSummary.digest))
         }
     }
 
     private struct ChainSummary {
         var events: Int64 = 0
         var recordsCreated: Int64 = 0
+        var checkpoints = 0
+        var latestCheckpoint: Checkpoint?
     }
 
     private struct RecordsSummary {
@@ -61,9 +67,13 @@ extension Store {
         var digest = RowDigest()
     }
 
-    private static func verifyChain(_ db: Database, progress: (String, Int64) -> Void) throws -> ChainSummary {
+    /// The chain, and the Merkle tree over it that the checkpoints sign, in one pass over the log.
+    private static func verifyChain(
+        _ db: Database, key: Curve25519.Signing.PublicKey, progress: (String, Int64) -> Void
+    ) throws -> ChainSummary {
         var previous = HashChain.genesis
         var summary = ChainSummary()
+        var checkpoints = try CheckpointAudit(db, key: key)
         // Read with the C API, straight from SQLite's buffers: this loop runs once per event of the log.
         let statement = try db.makeStatement(
             sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data, hash FROM events ORDER BY seq")
@@ -83,11 +93,15 @@ extension Store {
             guard equal(hash, bytes(handle, 8)) else {
                 throw StoreError.corrupt(seq: seq, reason: "hash mismatch: the event or the one before it was altered")
             }
+            try checkpoints.add(eventHash: hash)
             previous = hash
             summary.events = seq
             if type == EventType.recordImported { summary.recordsCreated += 1 }
             if seq % 100_000 == 0 { progress("chain", seq) }
         }
+        try checkpoints.finish()
+        summary.checkpoints = checkpoints.checked
+        summary.latestCheckpoint = checkpoints.latest
         return summary
     }
 

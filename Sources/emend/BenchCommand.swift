@@ -24,7 +24,7 @@ struct BenchCommand: ParsableCommand {
             var rows = 0, events: Int64 = 0, bytes: UInt64 = 0, importPeak = ""
             for run in 1...runs {
                 let path = "\(workdir)/emend-bench-\(run).sqlite"
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
                 let store = try Store(path: path)
                 var source = try DarwinCoreSource.open(path: csv)
                 var start = Date()
@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
                 _ = try store.writer.writeWithoutTransaction { try $0.checkpoint(.truncate) }
                 bytes = (try FileManager.default.attributesOfItem(atPath: path)[.size] as? UInt64) ?? 0
                 say(String(format: "run %d: import %.2f s, replay %.2f s, verify %.2f s", run, importTimes.last!, replayTimes.last!, verifyTimes.last!))
-                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
             }
             func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
             say(String(format: "import: %d rows, median %.2f s = %.0f records/s", rows, median(importTimes), Double(rows) / median(importTimes)))

@@ -8,17 +8,19 @@ struct Emend: AsyncParsableCommand {
         abstract: "Emend: museum specimen records, open to correction, with a log anyone can verify.",
         subcommands: [
             ImportCommand.self, ServeCommand.self, UserCommand.self, LogCommand.self, ReplayCommand.self,
-            VerifyCommand.self, BenchCommand.self,
+            VerifyCommand.self, CheckpointCommand.self, BenchCommand.self,
         ])
 }
 
-/// `--db PATH`, default `$EMEND_DB` or `./emend.sqlite`.
+/// `--db PATH`, default `$EMEND_DB` or `./emend.sqlite`, and `--key PATH`, default the database's path with `.key`.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: "The SQLite database (default: $EMEND_DB, or ./emend.sqlite).")
     var db: String = ProcessInfo.processInfo.environment["EMEND_DB"] ?? "emend.sqlite"
+    @Option(name: .long, help: "The key that signs checkpoints of the log, made when missing (default: the database's path with .key added).")
+    var key: String?
 
     func open() throws -> Store {
-        try Store(path: db)
+        try Store(path: db, keyPath: key)
     }
 }
 

@@ -80,10 +80,35 @@ struct VerifyCommand: ParsableCommand {
             let report = try store.verify(progress: { progress.show($1, $0) })
             progress.finish()
             print("OK: \(report.events) events chained, \(report.records) records match the log")
+            if let latest = report.latestCheckpoint {
+                print("\(report.checkpoints) checkpoints signed and matching the log; the latest covers \(latest.treeSize) events, root \(latest.rootHash.hexString)")
+            }
             print("read models checksum \(report.checksum)")
         } catch let error as StoreError {
             progress.finish()
             throw fail("verify failed: \(error)")
+        }
+    }
+}
+
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Sign a checkpoint of the whole log now (unless the latest covers it already) and print it as JSON.",
+        discussion: """
+            A checkpoint is the Merkle root (RFC 6962) of the first treeSize events, with a time, signed with the \
+            database's Ed25519 key; the server signs one at least every 1,000 events and at the end of each import. \
+            It prints as GET /api/checkpoints/latest answers: {"rootHash", "signature", "timestamp", "treeSize"}.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        let store = try database.open()
+        do {
+            print(CanonicalJSON.string(try store.checkpoint().json))
+        } catch let error as StoreError {
+            throw fail("\(error)")
         }
     }
 }

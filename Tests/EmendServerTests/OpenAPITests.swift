@@ -14,8 +14,8 @@ import Testing
             #expect(paths.count >= 8)
             for (path, operations) in paths {
                 for (method, operation) in operations.objectValue ?? [:] where ["get", "post"].contains(method) {
-                    // When each operation is called with a real record and an empty body
-                    let uri = path.replacingOccurrences(of: "{id}", with: TestApp.id("occ-1"))
+                    // When each operation is called with a real record or event and an empty body
+                    let uri = path.replacingOccurrences(of: "{id}", with: TestApp.id("occ-1")).replacingOccurrences(of: "{seq}", with: "1")
                     let response =
                         method == "get"
                         ? try await client.get(uri) : try await client.post(uri, json: "{}", token: app.contributorToken)

@@ -151,7 +151,7 @@ struct RecordsAPI {
         return number
     }
 
-    private static func onlyParameters(_ known: Set<String>, _ request: Request) throws {
+    static func onlyParameters(_ known: Set<String>, _ request: Request) throws {
         for (key, _) in request.uri.queryParameters where !known.contains(String(key)) {
             throw RequestError.badParameter(
                 String(key), reason: known.isEmpty ? "this endpoint takes no parameters" : "unknown; known are \(known.sorted().joined(separator: ", "))")
