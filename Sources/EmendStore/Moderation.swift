@@ -106,6 +106,34 @@ extension Store {
         }
     }
 
+    /// Restores an earlier version of a record as its next version, with the curator's reason: nothing is deleted,
+    /// and the history shows the revert. Terms a correction had set go back to being the source's to change.
+    public func revertRecord(_ id: String, to version: Int64, reason: String, curator: User) throws -> (record: String, version: Int64) {
+        let reason = try Contributions.requiredText(reason, field: "reason")
+        return try write { log in
+            let current = try Self.decidable(id, by: curator, db: log.db).state
+            guard (1..<current.version).contains(version), let target = try Self.state(of: id, atVersion: version, db: log.db) else {
+                throw InvalidInput(field: "version", reason: "an earlier version of record \(id), from 1 to \(current.version - 1); got \(version)")
+            }
+            let changes = TermChange.between(current.fields, target.fields)
+            let changedExtensions = Set(current.extensions.keys).union(target.extensions.keys).filter { current.extensions[$0] != target.extensions[$0] }
+            guard !changes.isEmpty || !changedExtensions.isEmpty else {
+                throw InvalidInput(field: "version", reason: "version \(version) holds the same values as the current version \(current.version)")
+            }
+            var data: [String: JSONValue] = [
+                "cause": ["kind": "revert", "version": .int(version), "reason": .string(reason), "curator": .string(curator.id)],
+                "changes": TermChange.json(changes),
+            ]
+            if !changedExtensions.isEmpty {
+                data["extensions"] = RecordState.json(Dictionary(uniqueKeysWithValues: changedExtensions.map { ($0, target.extensions[$0] ?? []) }))
+            }
+            let revision = try log.append(
+                NewEvent(stream: RecordState.stream(id), type: EventType.recordRevised, actor: curator.id, data: .object(data)),
+                expectedVersion: current.version)
+            return (id, revision.streamVersion)
+        }
+    }
+
     public func rejectProposal(_ id: String, reason: String, curator: User) throws -> Proposal {
         let reason = try Contributions.requiredText(reason, field: "reason")
         return try appendToOpenProposal(id, type: EventType.proposalRejected, data: ["reason": .string(reason)], curator: curator)

@@ -86,6 +86,19 @@ extension Store {
         return versions
     }
 
+    /// A record as it was at `version`, folded from its events; nil when it has no such version.
+    static func state(of id: String, atVersion version: Int64, db: Database) throws -> RecordState? {
+        let events = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
+                WHERE stream = ? AND stream_version <= ? ORDER BY stream_version
+                """,
+            arguments: [RecordState.stream(id), version])
+        let state = try events.reduce(nil) { state, row in RecordState.apply(try event(row), to: state, id: id) }
+        return state?.version == version ? state : nil
+    }
+
     public func dataset(id: String) throws -> DatasetInfo {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM datasets WHERE id = ?", arguments: [id]) else {

@@ -32,6 +32,7 @@ struct ModerationBench: AsyncParsableCommand {
     func run() async throws {
         let store = try database.open()
         try await seed(store)
+        _ = try store.checkpoint()  // As `emend serve` does at start: a log from before checkpoints gets its first.
         let team = try curatorsByCollection(store)
         let server = Task {
             let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port, bcryptCost: 4))

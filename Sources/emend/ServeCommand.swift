@@ -26,6 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let store = demo ? try Self.demoStore() : try database.open()
+        // A log from before checkpoints has none: sign one now, so that the first request does not hash the whole log.
+        if try store.lastSeq() > 0 { _ = try store.checkpoint() }
         Self.announce("Emend on http://\(host):\(port)/")
         let app = try await buildApplication(store: store, configuration: ServerConfiguration(
                 host: host, port: port, publicURL: publicURL, secureCookies: secureCookies || publicURL?.hasPrefix("https://") == true))

@@ -289,6 +289,35 @@ import Testing
         }
     }
 
+    @Test func aCuratorRestoresAnEarlierVersion() async throws {
+        let app = try await TestApp()
+        let (_, botanist) = try app.store.addUser(name: "botanist", role: .curator, scopes: ["CNCI"])
+        let id = TestApp.id("occ-1")
+        try await app.test { client async throws in
+            // Given version 2 from an accepted proposal
+            let proposal = try await propose(app, client)
+            #expect(try await client.post("/api/proposals/\(proposal)/accept", json: "{}", token: app.curatorToken).status == .ok)
+            // When the curator restores version 1 (after refusals that say why)
+            let noReason = try await client.post("/api/records/\(id)/revert", json: #"{"version": 1}"#, token: app.curatorToken)
+            #expect(noReason.jsonBody["error"]?["field"] == "reason")
+            let current = try await client.post("/api/records/\(id)/revert", json: #"{"version": 2, "reason": "x"}"#, token: app.curatorToken)
+            #expect(current.jsonBody["error"]?["field"] == "version")
+            #expect(try await client.post("/api/records/\(id)/revert", json: #"{"version": 1, "reason": "x"}"#, token: botanist).status == .forbidden)
+            let reverted = try await client.post(
+                "/api/records/\(id)/revert", json: #"{"version": 1, "reason": "the label was right"}"#, token: app.curatorToken)
+            #expect(reverted.jsonBody == ["record": .string(id), "version": 3], "\(reverted.text)")
+            // Then version 3 holds version 1's values, and the history says who restored what and why
+            let versions = try await client.json("/api/records/\(id)/history")["versions"]?.arrayValue ?? []
+            #expect(versions.count == 3)
+            #expect(versions[2]["cause"]?["kind"] == "revert" && versions[2]["cause"]?["reason"] == "the label was right")
+            #expect(try await client.json("/api/records/\(id)")["fields"] == client.json("/api/records/\(id)?version=1")["fields"])
+            #expect(try await client.json("/api/records/\(id)/diff?from=1&to=3")["changes"] == [])
+            let before = try app.store.verify()
+            try app.store.replay()
+            #expect(try app.store.verify() == before)
+        }
+    }
+
     @Test func theQueueShowsWhatIsInScope() async throws {
         let app = try await TestApp()
         let (_, auditor) = try app.store.addUser(name: "auditor", role: .auditor, scopes: [])

@@ -100,6 +100,34 @@ import Testing
         }
     }
 
+    @Test func aCuratorComparesAndRestoresVersionsFromTheHistory() async throws {
+        let app = try await TestApp()
+        let id = TestApp.id("occ-1")
+        try await app.test { client async throws in
+            // Given version 2 of a record
+            let proposal = try #require(
+                try await client.post(
+                    "/api/records/\(id)/proposals", json: #"{"baseVersion": 1, "changes": {"locality": "Kew"}, "rationale": "label"}"#,
+                    token: app.contributorToken
+                ).jsonBody["id"]?.stringValue)
+            _ = try await client.post("/api/proposals/\(proposal)/accept", json: "{}", token: app.curatorToken)
+            // Visitors compare versions but are not offered to restore one
+            let visitor = Browser(client)
+            #expect(try await visitor.get("/records/\(id)/history").text.contains("Restore this version") == false)
+            let diff = try await visitor.get("/records/\(id)/diff?from=1&to=2").text
+            #expect(diff.contains("<code>locality</code> <strong>changed</strong></td><td><del>Kew Gardens</del></td><td><ins>Kew</ins>"))
+            #expect(try await visitor.get("/records/\(id)/diff?from=9").status == .badRequest)
+            // When the curator restores version 1 from the history, with a reason
+            let browser = try await app.curatorBrowser(client)
+            #expect(try await browser.get("/records/\(id)/history").text.contains("/moderation/records/\(id)/revert?version=1"))
+            #expect(try await browser.get("/moderation/records/\(id)/revert?version=1").text.contains("<ins>Kew Gardens</ins>"))
+            #expect(try await browser.post("/moderation/records/\(id)/revert", [("version", "1"), ("reason", "")]).status == .badRequest)
+            #expect(try await browser.post("/moderation/records/\(id)/revert", [("version", "1"), ("reason", "label was right")]).status == .seeOther)
+            // Then the history shows version 3 as the restore
+            #expect(try await visitor.get("/records/\(id)/history").text.contains("version 1 restored: label was right"))
+        }
+    }
+
     @Test func contributorsCannotOpenTheConsole() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

@@ -18,6 +18,19 @@ struct ModerationAPI {
         api.post("reports/:id/resolve", use: resolve)
         api.post("reports/:id/proposal", use: propose)
         api.post("annotations/:id/hide", use: hide)
+        api.post("records/:id/revert", use: revert)
+    }
+
+    /// A curator restores an earlier version of a record, with a reason; it becomes the next version.
+    @Sendable func revert(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        guard let version = body["version"]?.intValue else {
+            throw RequestError.badParameter("version", reason: "required: the version to restore, a whole number")
+        }
+        let (record, made) = try store.revertRecord(
+            try context.parameters.require("id"), to: version, reason: try RecordsAPI.string(body, "reason") ?? "", curator: user)
+        return JSONResponse(["record": .string(record), "version": .int(made)])
     }
 
     @Sendable func ask(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {

@@ -19,6 +19,8 @@ struct ModerationPages {
         site.post("moderation/reports/:id/resolve", use: resolve)
         site.post("moderation/reports/:id/propose", use: propose)
         site.post("moderation/notes/:id/hide", use: hide)
+        site.get("moderation/records/:id/revert", use: revertPage)
+        site.post("moderation/records/:id/revert", use: revert)
     }
 
     /// The signed-in user, who must be allowed to see the queue.
@@ -155,6 +157,45 @@ struct ModerationPages {
             return try proposalPage(id, error: "Somebody decided on this proposal or changed the record first.", status: .conflict, context: context)
         }
         return .seeOther(location)
+    }
+
+    /// What restoring `version` would change, and the form to do it with a reason.
+    @Sendable func revertPage(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        guard try moderator(context) != nil else { return .seeOther("/login?next=/records/\(id)/history") }
+        let version = request.uri.queryParameters["version"].flatMap { Int64($0) } ?? 0
+        return try revertForm(id, version: version, context: context)
+    }
+
+    private func revertForm(
+        _ id: String, version: Int64, error: String? = nil, status: HTTPResponse.Status = .ok, context: EmendRequestContext
+    ) throws -> Response {
+        let versions = try store.history(id: id)
+        guard let current = versions.last, let target = versions.first(where: { $0.state.version == version }), version < current.state.version else {
+            throw RequestError.badParameter("version", reason: "an earlier version of record \(id), from 1 to \(versions.count - 1)")
+        }
+        var values: [String: Any] = [
+            "id": id, "name": RecordView.heading(current.state.fields, id: id), "version": version, "current": current.state.version,
+            "changes": RecordView.changes(TermChange.between(current.state.fields, target.state.fields)),
+        ]
+        if let error { values["error"] = error }
+        return pages.render("revert", values, context: context, status: status)
+    }
+
+    @Sendable func revert(_ request: Request, context: EmendRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let user = try moderator(context) else { return .seeOther("/login") }
+        var request = request
+        let form = try await Form(request: &request, context: context)
+        let version = form["version"].flatMap { Int64($0) } ?? 0
+        do {
+            _ = try store.revertRecord(id, to: version, reason: form["reason"] ?? "", curator: user)
+        } catch let error as InvalidInput {
+            return try revertForm(id, version: version, error: error.description, status: .badRequest, context: context)
+        } catch StoreError.conflict {
+            return try revertForm(id, version: version, error: "The record changed meanwhile: look again.", status: .conflict, context: context)
+        }
+        return .seeOther("/records/\(id)/history")
     }
 
     @Sendable func reports(_ request: Request, context: EmendRequestContext) throws -> Response {

@@ -35,6 +35,7 @@ enum RecordView {
         switch cause?["kind"]?.stringValue {
         case "import": "re-import of \(cause?["dataset"]?.stringValue ?? "the dataset")"
         case "proposal": "accepted correction"
+        case "revert": "version \(cause?["version"]?.intValue.map(String.init) ?? "?") restored: \(cause?["reason"]?.stringValue ?? "")"
         case let kind?: kind
         case nil: "first import"
         }

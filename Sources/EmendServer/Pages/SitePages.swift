@@ -14,6 +14,7 @@ struct SitePages {
         site.get("search", use: search)
         site.get("records/:id", use: record)
         site.get("records/:id/history", use: history)
+        site.get("records/:id/diff", use: diff)
         site.get("records/:id/suggest", use: suggest)
         site.post("records/:id/proposals", use: propose)
         site.post("records/:id/annotations", use: annotate)
@@ -143,16 +144,47 @@ struct SitePages {
     @Sendable func history(_ request: Request, context: EmendRequestContext) throws -> Response {
         let id = try context.parameters.require("id")
         let versions = try store.history(id: id)
+        let current = versions.last?.state
+        let mayRevert = context.identity?.mayDecide(
+            institutionCode: current?.fields["institutionCode"], collectionCode: current?.fields["collectionCode"]) == true
         return pages.render(
             "history",
             [
                 "id": id,
                 "versions": versions.reversed().map { version in
-                    [
+                    var view: [String: Any] = [
                         "version": version.state.version, "seq": version.seq, "recordedAt": version.recordedAt.rfc3339,
                         "cause": RecordView.cause(version.cause), "actor": version.actor,
                         "hasChanges": !version.changes.isEmpty, "changes": RecordView.changes(version.changes),
-                    ] as [String: Any]
+                        "mayRevert": mayRevert && version.state.version != current?.version,
+                    ]
+                    if version.state.version > 1 { view["previous"] = version.state.version - 1 }
+                    return view
+                },
+            ],
+            context: context)
+    }
+
+    /// Two versions side by side, every term of either, the changed ones marked.
+    @Sendable func diff(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let id = try context.parameters.require("id")
+        let versions = try store.history(id: id)
+        func version(_ name: String, default number: Int) throws -> RecordVersion {
+            let asked = request.uri.queryParameters[name[...]].map { Int($0) ?? 0 } ?? number
+            guard (1...versions.count).contains(asked) else {
+                throw RequestError.badParameter(name, reason: "record \(id) has versions 1 to \(versions.count)")
+            }
+            return versions[asked - 1]
+        }
+        let from = try version("from", default: max(1, versions.count - 1)), to = try version("to", default: versions.count)
+        let terms = Set(from.state.fields.keys).union(to.state.fields.keys).sorted()
+        return pages.render(
+            "diff",
+            [
+                "id": id, "name": RecordView.heading(to.state.fields, id: id), "from": from.state.version, "to": to.state.version,
+                "rows": terms.map { term in
+                    let before = from.state.fields[term], after = to.state.fields[term]
+                    return ["term": term, "from": before ?? "—", "to": after ?? "—", "changed": before != after] as [String: Any]
                 },
             ],
             context: context)
