@@ -31,6 +31,11 @@ public enum EventType {
     public static let annotationHidden = "AnnotationHidden"
     /// `report/<id>` version 1: `{"record", "version", "category", "description", "term"?}`.
     public static let reportFiled = "ReportFiled"
+
+    public static let all = [
+        recordImported, recordRevised, datasetImported, userAdded, proposalSubmitted, proposalAccepted, proposalRejected,
+        proposalQuestioned, proposalAmended, annotationAdded, annotationHidden, reportFiled, reportResolved,
+    ]
 }
 
 /// Extension rows of a record, by the short name of their row type (`Multimedia`, `Identification`, …).

@@ -80,6 +80,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     SitePages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     AccountPages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     ModerationPages(store: store, pages: pages).addRoutes(to: site)
+    AuditPages(store: store, pages: pages).addRoutes(to: site)
     Feeds(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: router)
     return router
 }

@@ -261,6 +261,18 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("13 verify runs") { db in
+            // What `emend verify` found, for the auditor console. Outside the log: a verify is not a change.
+            try db.execute(
+                sql: """
+                    CREATE TABLE verify_runs (
+                      finished_at INTEGER PRIMARY KEY,  -- milliseconds since 1970, UTC
+                      ok INTEGER NOT NULL,
+                      events INTEGER NOT NULL,          -- the log's length when it ran
+                      summary TEXT NOT NULL             -- the checksum and checkpoints, or what failed
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -79,13 +79,18 @@ struct VerifyCommand: ParsableCommand {
         do {
             let report = try store.verify(progress: { progress.show($1, $0) })
             progress.finish()
-            print("OK: \(report.events) events chained, \(report.records) records match the log")
+            var lines = ["OK: \(report.events) events chained, \(report.records) records match the log"]
             if let latest = report.latestCheckpoint {
-                print("\(report.checkpoints) checkpoints signed and matching the log; the latest covers \(latest.treeSize) events, root \(latest.rootHash.hexString)")
+                lines.append(
+                    "\(report.checkpoints) checkpoints signed and matching the log; the latest covers \(latest.treeSize) events, root \(latest.rootHash.hexString)")
             }
-            print("read models checksum \(report.checksum)")
+            lines.append("read models checksum \(report.checksum)")
+            print(lines.joined(separator: "\n"))
+            try store.recordVerifyRun(ok: true, events: report.events, summary: lines.joined(separator: "\n"))
         } catch let error as StoreError {
             progress.finish()
+            // Kept for the auditor console when the database still takes a write; the exit status says it either way.
+            try? store.recordVerifyRun(ok: false, events: store.lastSeq(), summary: "\(error)")
             throw fail("verify failed: \(error)")
         }
     }

@@ -20,6 +20,9 @@ import Testing
         let independent = try CLI.python([CLI.packageRoot.appendingPathComponent("scripts/verify_log.py").path, work.path("log.ndjson")])
         #expect(independent.status == 0, "\(independent.stdout)")
         #expect(independent.stdout.hasPrefix("OK: 1917 events"))
+        // And the auditor console will show the verify's result
+        let kept = try CLI.python(["-c", "import sqlite3; print(sqlite3.connect('\(work.db)').execute('SELECT ok, events FROM verify_runs').fetchall())"])
+        #expect(kept.stdout == "[(1, 1917)]\n", "\(kept.stderr)")
     }
 
     @Test func theIndependentCheckNamesATamperedEvent() throws {
@@ -48,6 +51,8 @@ import Testing
         let verify = try CLI.run(["verify", "--db", work.db])
         #expect(verify.status != 0)
         #expect(verify.stderr.contains("seq 100: hash mismatch"))
+        let kept = try CLI.python(["-c", "import sqlite3; print(sqlite3.connect('\(work.db)').execute('SELECT ok, summary FROM verify_runs').fetchone())"])
+        #expect(kept.stdout.hasPrefix("(0, ") && kept.stdout.contains("seq 100"), "\(kept.stdout)")
     }
 
     @Test func aFatalProblemNamesFileAndLineAndImportsNothing() throws {
