@@ -3,11 +3,14 @@ import EmendCore
 import EmendInterchange
 import EmendStore
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks on generated data; run them on a release build.",
-        subcommands: [ImportBench.self, ModerationBench.self])
+        subcommands: [ImportBench.self, ModerationBench.self, AuditBench.self])
 
     struct ImportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -66,4 +69,21 @@ struct BenchCommand: ParsableCommand {
 /// Unbuffered, so each run's line shows as it finishes even when written to a file.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Waits up to ten seconds for a server started in this process to answer `/health`.
+func waitForServer(_ base: URL) async throws {
+    for _ in 0..<100 {
+        if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
+            (response as? HTTPURLResponse)?.statusCode == 200
+        {
+            return
+        }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw ValidationError("the server did not start at \(base)")
+}
+
+extension Duration {
+    var milliseconds: Double { Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15 }
 }

@@ -58,6 +58,11 @@ struct ModerationBench: AsyncParsableCommand {
                 try await client.get(path)
                 return path
             } count: { _ in pages }
+            // The floor: what the client and HTTP alone cost at the same concurrency.
+            let floor = try await measure(clients) { client, _ in
+                try await client.get("/health")
+                return "/health"
+            } count: { _ in pages }
             let plan = try acceptancePlan(store, curators: clients.map(\.curator), each: accepts)
             let acceptLatencies = try await measure(clients) { client, index in
                 let status = try await client.post("/api/proposals/\(plan[client.curator.id]![index])/accept", json: "{}")
@@ -65,7 +70,7 @@ struct ModerationBench: AsyncParsableCommand {
             } count: { plan[$0.curator.id]!.count }
             say("run \(run): \(acceptLatencies.filter { $0.label == "stale" }.count) acceptances were refused as stale")
             let accepted = acceptLatencies.filter { $0.label == "accept" }.map(\.latency)
-            for (name, latencies) in [("queue pages", queueLatencies.map(\.latency)), ("accept", accepted)]
+            for (name, latencies) in [("queue pages", queueLatencies.map(\.latency)), ("accept", accepted), ("/health (the floor)", floor.map(\.latency))]
                 + queuePaths.map({ path in ("  " + path, queueLatencies.filter { $0.label == path }.map(\.latency)) })
             {
                 let percentiles = Percentiles(latencies)
@@ -171,25 +176,13 @@ struct ModerationBench: AsyncParsableCommand {
                         let start = ContinuousClock.now
                         let label = try await request(client, index)
                         let elapsed = ContinuousClock.now - start
-                        latencies.append((label, Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))
+                        latencies.append((label, elapsed.milliseconds))
                     }
                     return latencies
                 }
             }
             return try await group.reduce(into: []) { $0 += $1 }
         }
-    }
-
-    private func waitForServer(_ base: URL) async throws {
-        for _ in 0..<100 {
-            if let (_, response) = try? await URLSession.shared.data(from: base.appendingPathComponent("health")),
-                (response as? HTTPURLResponse)?.statusCode == 200
-            {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        throw ValidationError("the server did not start on port \(port)")
     }
 }
 
