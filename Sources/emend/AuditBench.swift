@@ -41,7 +41,7 @@ struct AuditBench: AsyncParsableCommand {
         let base = URL(string: "http://127.0.0.1:\(port)")!
         try await waitForServer(base)
         let searches = [
-            "/api/records?q=quercus&facet=country&facet=year", "/api/records?country=France&facet=family",
+            "/api/records?q=forest&facet=country&facet=year", "/api/records?country=United%20Kingdom&facet=family",
             "/api/records?bbox=-10,35,30,60&year=1900..1950&limit=100",
         ]
         var paths = [("/api/records/\(record.id)/history", "history of a record with \(versions) versions")]
