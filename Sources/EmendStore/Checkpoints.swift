@@ -32,7 +32,7 @@ extension Store {
     /// The audit path of event `seq` in the tree of the first `treeSize` events.
     public func inclusionProof(seq: Int64, treeSize: Int64) throws -> InclusionProof {
         try read { db in
-            let events = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+            let events = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM events")) ?? 0
             guard seq <= events else { throw StoreError.notFound("event \(seq) (the log has \(events))") }
             guard treeSize <= events else {
                 throw StoreError.invalid("treeSize: \(treeSize) is past the end of the log, which has \(events) events")
@@ -48,7 +48,7 @@ extension Store {
     /// The proof that the tree of the first `to` events extends the tree of the first `from`.
     public func consistencyProof(from: Int64, to: Int64) throws -> [[UInt8]] {
         try read { db in
-            let events = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
+            let events = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(seq) FROM events")) ?? 0
             guard to <= events else { throw StoreError.invalid("to: \(to) is past the end of the log, which has \(events) events") }
             guard from <= to else { throw StoreError.invalid("from: \(from) is after to (\(to)); an older tree comes first") }
             return try MerkleTree.consistencyProof(from: from, to: to) { try Checkpoints.subtreeRoot($0, db: db) }
@@ -89,7 +89,7 @@ enum Checkpoints {
     static let blockSize: Int64 = 1_024
 
     static func latest(_ db: Database) throws -> Checkpoint? {
-        try Row.fetchOne(db, sql: "SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1").map(checkpoint)
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM checkpoints ORDER BY tree_size DESC LIMIT 1")).map(checkpoint)
     }
 
     static func checkpoint(_ row: Row) -> Checkpoint {
@@ -103,7 +103,7 @@ enum Checkpoints {
     static func make(treeSize: Int64, timestamp: Timestamp, key: Curve25519.Signing.PrivateKey, db: Database) throws {
         var frontier = MerkleFrontier()
         var signedAt = timestamp
-        if let last = try Row.fetchOne(db, sql: "SELECT tree_size, signed_at, frontier FROM checkpoints ORDER BY tree_size DESC LIMIT 1") {
+        if let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT tree_size, signed_at, frontier FROM checkpoints ORDER BY tree_size DESC LIMIT 1")) {
             guard let stored = MerkleFrontier(size: last["tree_size"], bytes: last["frontier"] as Data) else {
                 throw StoreError.corrupt(seq: nil, reason: "the checkpoint of tree size \(last["tree_size"] as Int64) has a malformed frontier")
             }
@@ -117,9 +117,8 @@ enum Checkpoints {
             }
         }
         let checkpoint = try Checkpoint.signed(treeSize: treeSize, rootHash: frontier.root, timestamp: signedAt, key: key)
-        try db.execute(
-            sql: "INSERT INTO checkpoints (tree_size, root_hash, signed_at, signature, frontier) VALUES (?, ?, ?, ?, ?)",
-            arguments: [treeSize, Data(checkpoint.rootHash), signedAt.milliseconds, Data(checkpoint.signature), Data(frontier.bytes)])
+        try db.cachedStatement(sql: "INSERT INTO checkpoints (tree_size, root_hash, signed_at, signature, frontier) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [treeSize, Data(checkpoint.rootHash), signedAt.milliseconds, Data(checkpoint.signature), Data(frontier.bytes)])
     }
 
     /// The root of the tree over `leaves` (leaf i is event seq i + 1): from stored block roots where the range
@@ -173,10 +172,10 @@ struct CheckpointAudit {
 
     init(_ db: Database, key: Curve25519.Signing.PublicKey) throws {
         self.key = key
-        pending = try Row.fetchAll(db, sql: "SELECT * FROM checkpoints ORDER BY tree_size DESC").map {
+        pending = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM checkpoints ORDER BY tree_size DESC")).map {
             (Checkpoints.checkpoint($0), [UInt8]($0["frontier"] as Data))
         }
-        blocks = try Row.fetchAll(db, sql: "SELECT block, root_hash FROM merkle_blocks").reduce(into: [:]) {
+        blocks = try Row.fetchAll(db.cachedStatement(sql: "SELECT block, root_hash FROM merkle_blocks")).reduce(into: [:]) {
             $0[$1["block"]] = [UInt8]($1["root_hash"] as Data)
         }
     }

@@ -115,8 +115,8 @@ extension Store {
                 NewEvent(stream: "report/\(reportID)", type: EventType.reportFiled, actor: actor, data: data),
                 expectedVersion: 0)
             if let email {
-                try log.db.execute(
-                    sql: "INSERT INTO report_contacts (report_id, email) VALUES (?, ?)", arguments: [reportID, email])
+                try log.db.cachedStatement(sql: "INSERT INTO report_contacts (report_id, email) VALUES (?, ?)")
+                    .execute(arguments: [reportID, email])
             }
             return try Self.reports(log.db, where: "reports.seq = ?", [event.seq])[0]
         }
@@ -151,14 +151,10 @@ extension Store {
         _ db: Database, where condition: String, _ arguments: StatementArguments, orderBy order: String = "proposals.seq DESC",
         limit: Int = 1000
     ) throws -> [Proposal] {
-        try Row.fetchAll(
-            db,
-            sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT proposals.*, users.name AS actor_name FROM proposals LEFT JOIN users ON users.id = proposals.actor
-                WHERE \(condition) ORDER BY \(order) LIMIT \(limit)
-                """,
-            arguments: arguments
-        ).map(proposal)
+                WHERE \(condition) ORDER BY \(order) LIMIT ?
+                """), arguments: arguments + [limit]).map(proposal)
     }
 
     /// A proposal from a row of `proposals` with its submitter's name as `actor_name`.
@@ -179,14 +175,10 @@ extension Store {
     static func annotations(
         _ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000, includingHidden: Bool = false
     ) throws -> [Annotation] {
-        try Row.fetchAll(
-            db,
-            sql: """
+        try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT annotations.*, users.name AS actor_name FROM annotations LEFT JOIN users ON users.id = annotations.actor
-                WHERE (\(condition))\(includingHidden ? "" : " AND annotations.hidden_by IS NULL") ORDER BY annotations.seq DESC LIMIT \(limit)
-                """,
-            arguments: arguments
-        ).map { row in
+                WHERE (\(condition))\(includingHidden ? "" : " AND annotations.hidden_by IS NULL") ORDER BY annotations.seq DESC LIMIT ?
+                """), arguments: arguments + [limit]).map { row in
             Annotation(
                 id: row["id"], recordID: row["record_id"], version: row["version"], motivation: row["motivation"],
                 text: row["text"], term: row["term"], actor: row["actor"], actorName: row["actor_name"], seq: row["seq"],
@@ -195,9 +187,8 @@ extension Store {
     }
 
     static func reports(_ db: Database, where condition: String, _ arguments: StatementArguments, limit: Int = 1000) throws -> [Report] {
-        try Row.fetchAll(
-            db, sql: "SELECT * FROM reports WHERE \(condition) ORDER BY seq DESC LIMIT \(limit)", arguments: arguments
-        ).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM reports WHERE \(condition) ORDER BY seq DESC LIMIT ?"), arguments: arguments + [limit])
+            .map { row in
             Report(
                 id: row["id"], recordID: row["record_id"], version: row["version"], category: row["category"],
                 description: row["description"], term: row["term"], actor: row["actor"], status: row["status"],
@@ -216,8 +207,7 @@ extension Projector {
         ]
         switch event.type {
         case EventType.proposalSubmitted:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO proposals (
                       id, record_id, base_version, changes, rationale, actor, status, seq, submitted_at,
                       institution_code, collection_code, dataset_id)
@@ -225,28 +215,23 @@ extension Projector {
                       :id, :record, :baseVersion, :changes, :rationale, :actor, 'open', :seq, :at,
                       (SELECT institution_code FROM records WHERE id = :record), (SELECT collection_code FROM records WHERE id = :record),
                       (SELECT dataset_id FROM records WHERE id = :record))
-                    """,
-                arguments: StatementArguments(common.merging([
+                    """).execute(arguments: StatementArguments(common.merging([
                     "baseVersion": data["baseVersion"]?.intValue, "changes": CanonicalJSON.string(data["changes"] ?? [:]),
                     "rationale": data["rationale"]?.stringValue,
                 ]) { $1 }))
         case EventType.annotationAdded:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO annotations (id, record_id, version, motivation, text, term, actor, seq, created_at)
                     VALUES (:id, :record, :version, :motivation, :text, :term, :actor, :seq, :at)
-                    """,
-                arguments: StatementArguments(common.merging([
+                    """).execute(arguments: StatementArguments(common.merging([
                     "version": data["version"]?.intValue, "motivation": data["motivation"]?.stringValue,
                     "text": data["text"]?.stringValue,
                 ]) { $1 }))
         case EventType.reportFiled:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO reports (id, record_id, version, category, description, term, actor, status, seq, filed_at)
                     VALUES (:id, :record, :version, :category, :description, :term, :actor, 'open', :seq, :at)
-                    """,
-                arguments: StatementArguments(common.merging([
+                    """).execute(arguments: StatementArguments(common.merging([
                     "version": data["version"]?.intValue, "category": data["category"]?.stringValue,
                     "description": data["description"]?.stringValue,
                 ]) { $1 }))

@@ -19,13 +19,13 @@ public struct LogTransaction {
     init(db: Database, now: Timestamp, signingKey: Curve25519.Signing.PrivateKey) throws {
         self.db = db
         self.signingKey = signingKey
-        checkpointed = try Int64.fetchOne(db, sql: "SELECT max(tree_size) FROM checkpoints") ?? 0
+        checkpointed = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(tree_size) FROM checkpoints")) ?? 0
         insertEvent = try db.cachedStatement(
             sql: """
                 INSERT INTO events (seq, id, stream, stream_version, type, recorded_at, actor, data, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1") {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1")) {
             lastSeq = row["seq"]
             lastHash = [UInt8](row["hash"] as Data)
             self.now = max(now, Timestamp(milliseconds: row["recorded_at"]))

@@ -197,8 +197,8 @@ extension Store {
         if let after { conditions.add("reports.seq > ?", [after]) }
         let reports = try read { db in
             try Self.reports(
-                db, where: "id IN (SELECT reports.id FROM reports JOIN records ON records.id = reports.record_id WHERE \(conditions.sql) ORDER BY reports.seq LIMIT \(limit + 1))",
-                conditions.arguments)
+                db, where: "id IN (SELECT reports.id FROM reports JOIN records ON records.id = reports.record_id WHERE \(conditions.sql) ORDER BY reports.seq LIMIT ?)",
+                conditions.arguments + [limit + 1])
         }.reversed()
         return (Array(reports.prefix(limit)), reports.count > limit ? reports.prefix(limit).last?.seq : nil)
     }
@@ -210,8 +210,8 @@ extension Store {
         let notes = try read { db in
             try Self.annotations(
                 db,
-                where: "annotations.id IN (SELECT annotations.id FROM annotations JOIN records ON records.id = annotations.record_id WHERE \(conditions.sql) ORDER BY annotations.seq LIMIT \(limit + 1))",
-                conditions.arguments)
+                where: "annotations.id IN (SELECT annotations.id FROM annotations JOIN records ON records.id = annotations.record_id WHERE \(conditions.sql) ORDER BY annotations.seq LIMIT ?)",
+                conditions.arguments + [limit + 1])
         }.reversed()
         return (Array(notes.prefix(limit)), notes.count > limit ? notes.prefix(limit).last?.seq : nil)
     }
@@ -311,13 +311,10 @@ extension Store {
         let now = clock()
         let scope = Self.scope(of: user, in: "proposals")
         return try read { db in
-            let pending = try Row.fetchAll(
-                db,
-                sql: """
+            let pending = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT institution_code, collection_code, submitted_at FROM proposals
                     WHERE status = 'open' AND \(scope.sql) ORDER BY submitted_at
-                    """,
-                arguments: scope.arguments)
+                    """), arguments: scope.arguments)
             let ages = pending.map { now.milliseconds - ($0["submitted_at"] as Int64) }
             func percentile(_ p: Double) -> Int64? { ages.isEmpty ? nil : ages.sorted()[min(ages.count - 1, Int(Double(ages.count) * p))] }
             var byCollection: [String: Int] = [:]
@@ -325,13 +322,10 @@ extension Store {
                 byCollection[[row["institution_code"], row["collection_code"]].compactMap { $0 as String? }.joined(separator: ":"), default: 0] += 1
             }
             let week: Int64 = 7 * 24 * 3600 * 1000
-            let decided = try Row.fetchAll(
-                db,
-                sql: """
+            let decided = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT (? - decided_at) / ? AS weeks_ago, count(*) AS n, sum(status = 'accepted') AS accepted
                     FROM proposals WHERE decided_at > ? AND \(scope.sql) GROUP BY 1 ORDER BY 1
-                    """,
-                arguments: [now.milliseconds, week, now.milliseconds - Int64(weeks) * week] + scope.arguments)
+                    """), arguments: [now.milliseconds, week, now.milliseconds - Int64(weeks) * week] + scope.arguments)
             return QueueHealth(
                 pendingByCollection: byCollection, medianAge: percentile(0.5), p90Age: percentile(0.9), oldestAge: ages.max(),
                 decisionsPerWeek: (0..<weeks).map { ago in
@@ -373,7 +367,7 @@ extension Store {
     }
 
     public func user(named name: String) throws -> User? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE name = ?", arguments: [name]).map(Self.user) }
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE name = ?"), arguments: [name]).map(Self.user) }
     }
 
     /// The proposal and its record, if it is still open and the user may decide on it.
@@ -410,18 +404,15 @@ extension Store {
         page.add("proposals.status = ?", [query.status])
         if let after = query.after { page.add("proposals.seq \(query.newestFirst ? "<" : ">") ?", [after]) }
         return try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT proposals.*, users.name AS actor_name, records.scientific_name, records.catalog_number,
                            records.institution_code AS record_institution_code, records.collection_code AS record_collection_code,
                            records.version AS record_version, records.fields AS record_fields,
                            (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') AS accepted,
                            (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'rejected') AS rejected
                     FROM proposals JOIN records ON records.id = proposals.record_id LEFT JOIN users ON users.id = proposals.actor
-                    WHERE \(page.sql) ORDER BY proposals.seq \(query.newestFirst ? "DESC" : "ASC") LIMIT \(query.limit + 1)
-                    """,
-                arguments: page.arguments)
+                    WHERE \(page.sql) ORDER BY proposals.seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?
+                    """), arguments: page.arguments + [query.limit + 1])
             let items = try rows.prefix(query.limit).map { row in
                 let proposal = Self.proposal(row)
                 let current = try Self.values(of: Set(proposal.changes.map(\.term)), inFields: row, column: "record_fields")
@@ -432,10 +423,7 @@ extension Store {
                     stale: proposal.changes.compactMap { current[$0.term] == $0.from ? nil : TermChange(term: $0.term, from: $0.from, to: current[$0.term]) },
                     submitterAccepted: row["accepted"], submitterRejected: row["rejected"])
             }
-            let counts = try Row.fetchAll(
-                db,
-                sql: "SELECT status, sum(n) AS n FROM queue_counts WHERE n > 0 AND \(tally.sql) GROUP BY 1",
-                arguments: tally.arguments)
+            let counts = try Row.fetchAll(db.cachedStatement(sql: "SELECT status, sum(n) AS n FROM queue_counts WHERE n > 0 AND \(tally.sql) GROUP BY 1"), arguments: tally.arguments)
             return QueuePage(
                 items: items, next: rows.count > query.limit ? items.last?.proposal.seq : nil,
                 counts: Dictionary(uniqueKeysWithValues: counts.map { ($0["status"], $0["n"]) }))
@@ -447,33 +435,27 @@ extension Projector {
     static func projectDecision(_ event: RecordedEvent, db: Database) throws {
         switch event.type {
         case EventType.reportResolved:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE reports SET status = ?, decided_by = ?, decided_seq = ?, note = ?, fixed_version = ?, proposal_id = ?
                     WHERE id = ?
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     event.data["resolution"]?.stringValue, event.actor, event.seq, event.data["note"]?.stringValue,
                     event.data["version"]?.intValue, event.data["proposal"]?.stringValue, streamID(event.stream),
                 ])
             return
         case EventType.annotationHidden:
-            try db.execute(
-                sql: "UPDATE annotations SET hidden_by = ?, hidden_reason = ? WHERE id = ?",
-                arguments: [event.actor, event.data["reason"]?.stringValue, streamID(event.stream)])
+            try db.cachedStatement(sql: "UPDATE annotations SET hidden_by = ?, hidden_reason = ? WHERE id = ?")
+                .execute(arguments: [event.actor, event.data["reason"]?.stringValue, streamID(event.stream)])
             return
         case EventType.proposalQuestioned:
-            try db.execute(
-                sql: "UPDATE proposals SET status = 'needs-info', question = ? WHERE id = ?",
-                arguments: [event.data["question"]?.stringValue, streamID(event.stream)])
+            try db.cachedStatement(sql: "UPDATE proposals SET status = 'needs-info', question = ? WHERE id = ?")
+                .execute(arguments: [event.data["question"]?.stringValue, streamID(event.stream)])
             return
         case EventType.proposalAmended:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE proposals SET status = 'open', answer = ?, base_version = coalesce(?, base_version),
                       changes = coalesce(?, changes) WHERE id = ?
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     event.data["answer"]?.stringValue, event.data["baseVersion"]?.intValue,
                     event.data["changes"].map(CanonicalJSON.string), streamID(event.stream),
                 ])
@@ -483,16 +465,13 @@ extension Projector {
         }
         let accepted = event.type == EventType.proposalAccepted
         for (term, change) in accepted ? event.data["changes"]?.objectValue ?? [:] : [:] {
-            try db.execute(
-                sql: "REPLACE INTO corrections (record_id, term, value, proposal_id, seq) VALUES (?, ?, ?, ?, ?)",
-                arguments: [event.data["record"]?.stringValue, term, change["to"]?.stringValue, streamID(event.stream), event.seq])
+            try db.cachedStatement(sql: "REPLACE INTO corrections (record_id, term, value, proposal_id, seq) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [event.data["record"]?.stringValue, term, change["to"]?.stringValue, streamID(event.stream), event.seq])
         }
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 UPDATE proposals SET status = ?, decided_by = ?, decided_seq = ?, decided_at = ?, reason = ?, accepted_version = ?
                 WHERE id = ?
-                """,
-            arguments: [
+                """).execute(arguments: [
                 accepted ? "accepted" : "rejected", event.actor, event.seq, event.recordedAt.milliseconds,
                 (accepted ? event.data["note"] : event.data["reason"])?.stringValue, event.data["version"]?.intValue,
                 streamID(event.stream),

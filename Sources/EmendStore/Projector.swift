@@ -10,24 +10,21 @@ enum Projector {
         case EventType.recordImported, EventType.recordRevised:
             try projectRecord(event, db: db)
         case EventType.datasetImported:
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO datasets (id, title, source, record_count, import_count, last_import_seq, last_import_at)
                     VALUES (:id, :title, :source, (SELECT count(*) FROM records WHERE dataset_id = :id), 1, :seq, :at)
                     ON CONFLICT (id) DO UPDATE SET
                       title = excluded.title, source = excluded.source, record_count = excluded.record_count,
                       import_count = import_count + 1, last_import_seq = excluded.last_import_seq,
                       last_import_at = excluded.last_import_at
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     "id": streamID(event.stream), "title": event.data["title"]?.stringValue ?? "",
                     "source": event.data["source"]?.stringValue ?? "", "seq": event.seq,
                     "at": event.recordedAt.milliseconds,
                 ])
         case EventType.userAdded:
-            try db.execute(
-                sql: "INSERT INTO users (id, name, role, scopes, created_seq) VALUES (?, ?, ?, ?, ?)",
-                arguments: [
+            try db.cachedStatement(sql: "INSERT INTO users (id, name, role, scopes, created_seq) VALUES (?, ?, ?, ?, ?)")
+                .execute(arguments: [
                     streamID(event.stream), event.data["name"]?.stringValue, event.data["role"]?.stringValue,
                     CanonicalJSON.string(event.data["scopes"] ?? []), event.seq,
                 ])
@@ -58,9 +55,8 @@ enum Projector {
             try row.update(rowid: existing.rowid, db: db)
             let moved = ["institutionCode", "collectionCode"].contains { existing.state.fields[$0] != state.fields[$0] }
             if moved {
-                try db.execute(
-                    sql: "UPDATE proposals SET institution_code = ?, collection_code = ? WHERE record_id = ?",
-                    arguments: [state.fields["institutionCode"], state.fields["collectionCode"], id])
+                try db.cachedStatement(sql: "UPDATE proposals SET institution_code = ?, collection_code = ? WHERE record_id = ?")
+                    .execute(arguments: [state.fields["institutionCode"], state.fields["collectionCode"], id])
             }
         } else {
             try row.insert(db: db)

@@ -61,14 +61,10 @@ extension Store {
     /// Every version of a record, oldest first, each with the terms it changed.
     public func history(id: String) throws -> [RecordVersion] {
         let events = try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
                     WHERE stream = ? ORDER BY stream_version
-                    """,
-                arguments: [RecordState.stream(id)]
-            ).map { try Self.event($0) }
+                    """), arguments: [RecordState.stream(id)]).map { try Self.event($0) }
         }
         var versions: [RecordVersion] = []
         var state: RecordState?
@@ -88,20 +84,17 @@ extension Store {
 
     /// A record as it was at `version`, folded from its events; nil when it has no such version.
     static func state(of id: String, atVersion version: Int64, db: Database) throws -> RecordState? {
-        let events = try Row.fetchAll(
-            db,
-            sql: """
+        let events = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
                 WHERE stream = ? AND stream_version <= ? ORDER BY stream_version
-                """,
-            arguments: [RecordState.stream(id), version])
+                """), arguments: [RecordState.stream(id), version])
         let state = try events.reduce(nil) { state, row in RecordState.apply(try event(row), to: state, id: id) }
         return state?.version == version ? state : nil
     }
 
     public func dataset(id: String) throws -> DatasetInfo {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM datasets WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM datasets WHERE id = ?"), arguments: [id]) else {
                 throw StoreError.notFound("dataset \(id)")
             }
             return Self.dataset(row)
@@ -109,20 +102,16 @@ extension Store {
     }
 
     public func datasets() throws -> [DatasetInfo] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM datasets ORDER BY title").map(Self.dataset) }
+        try read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM datasets ORDER BY title")).map(Self.dataset) }
     }
 
     /// The latest changes to records after their first import, newest first.
     public func recentRevisions(limit: Int = 10) throws -> [Revision] {
         try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+            try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
                     WHERE type = ? ORDER BY seq DESC LIMIT ?
-                    """,
-                arguments: [EventType.recordRevised, limit]
-            ).map { row in
+                    """), arguments: [EventType.recordRevised, limit]).map { row in
                 let event = try Self.event(row)
                 let changes = (event.data["changes"]?.objectValue ?? [:]).sorted { $0.key < $1.key }.map { term, change in
                     TermChange(term: term, from: change["from"]?.stringValue, to: change["to"]?.stringValue)

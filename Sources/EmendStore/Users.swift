@@ -39,9 +39,8 @@ extension Store {
 
     private static func insertToken(for userID: String, db: Database, now: Timestamp) throws -> String {
         let token = newToken()
-        try db.execute(
-            sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)",
-            arguments: [Data(SHA256.hash(data: Array(token.utf8))), userID, now.milliseconds])
+        try db.cachedStatement(sql: "INSERT INTO api_tokens (token_hash, user_id, created_at) VALUES (?, ?, ?)")
+            .execute(arguments: [Data(SHA256.hash(data: Array(token.utf8))), userID, now.milliseconds])
         return token
     }
 
@@ -49,7 +48,8 @@ extension Store {
     public func register(name: String, bcrypt: String) throws -> User {
         try write { log in
             let user = try Self.appendUser(name: name, role: .contributor, scopes: [], actor: nil, log: &log)
-            try log.db.execute(sql: "INSERT INTO passwords (user_id, bcrypt) VALUES (?, ?)", arguments: [user.id, bcrypt])
+            try log.db.cachedStatement(sql: "INSERT INTO passwords (user_id, bcrypt) VALUES (?, ?)")
+                .execute(arguments: [user.id, bcrypt])
             return user
         }
     }
@@ -57,22 +57,20 @@ extension Store {
     /// Lets a user (made with `addUser`) sign in to the site with a password; the bcrypt hash stays outside the log.
     public func setPassword(userID: String, bcrypt: String) throws {
         try writer.write { db in
-            try db.execute(sql: "REPLACE INTO passwords (user_id, bcrypt) VALUES (?, ?)", arguments: [userID, bcrypt])
+            try db.cachedStatement(sql: "REPLACE INTO passwords (user_id, bcrypt) VALUES (?, ?)")
+                .execute(arguments: [userID, bcrypt])
         }
     }
 
     /// The user with this name and their bcrypt hash, if they have a password.
     public func passwordHash(forName name: String) throws -> (User, String)? {
         try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT users.*, passwords.bcrypt FROM users JOIN passwords ON passwords.user_id = users.id WHERE name = ?",
-                arguments: [name.trimmingCharacters(in: .whitespaces)]
-            ).map { (Self.user($0), $0["bcrypt"]) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT users.*, passwords.bcrypt FROM users JOIN passwords ON passwords.user_id = users.id WHERE name = ?"), arguments: [name.trimmingCharacters(in: .whitespaces)]).map { (Self.user($0), $0["bcrypt"]) }
         }
     }
 
     public func user(id: String) throws -> User? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user) }
     }
 
     /// Appends a UserAdded event; `actor` nil means the user acts for themselves (self-registration).
@@ -81,7 +79,7 @@ extension Store {
         guard trimmed.range(of: #"^[A-Za-z0-9_.-]{2,40}$"#, options: .regularExpression) != nil else {
             throw InvalidInput(field: "name", reason: "a user name is 2 to 40 letters, digits, '.', '_' or '-'")
         }
-        guard try Bool.fetchOne(log.db, sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)", arguments: [trimmed]) == false else {
+        guard try Bool.fetchOne(log.db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?)"), arguments: [trimmed]) == false else {
             throw InvalidInput(field: "name", reason: "the name \"\(trimmed)\" is taken")
         }
         let user = User(id: newID(), name: trimmed, role: role, scopes: scopes)
@@ -96,11 +94,7 @@ extension Store {
     /// The user an API token belongs to, if any.
     public func user(forToken token: String) throws -> User? {
         try read { db in
-            try Row.fetchOne(
-                db,
-                sql: "SELECT users.* FROM api_tokens JOIN users ON users.id = api_tokens.user_id WHERE token_hash = ?",
-                arguments: [Data(SHA256.hash(data: Array(token.utf8)))]
-            ).map(Self.user)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT users.* FROM api_tokens JOIN users ON users.id = api_tokens.user_id WHERE token_hash = ?"), arguments: [Data(SHA256.hash(data: Array(token.utf8)))]).map(Self.user)
         }
     }
 
