@@ -28,6 +28,8 @@ struct ModerationBench: AsyncParsableCommand {
     @Option(help: "Proposals each curator accepts per run.") var accepts = 50
     @Option(help: "How many runs.") var runs = 3
     @Option(help: "The port to serve on (127.0.0.1 only).") var port = 8097
+    @Option(help: "Milliseconds from one request of a curator to their next (0: each next as soon as the last answers).")
+    var pace = 0
 
     func run() async throws {
         let store = try database.open()
@@ -82,8 +84,9 @@ struct ModerationBench: AsyncParsableCommand {
         for (name, runs) in results.sorted(by: { $0.key < $1.key }) {
             func median(_ value: (Percentiles) -> Double) -> Double { runs.map(value).sorted()[runs.count / 2] }
             say(String(
-                format: "%@: median of %d runs: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms (%d requests a run, %d curators at once)",
-                name, runs.count, median(\.p50), median(\.p90), median(\.p99), runs[0].count, clients.count))
+                format: "%@: median of %d runs: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms (%d requests a run, %d curators at once, %@)",
+                name, runs.count, median(\.p50), median(\.p90), median(\.p99), runs[0].count, clients.count,
+                pace == 0 ? "each next request as soon as the last answers" : "each a request every \(pace) ms"))
         }
     }
 
@@ -170,9 +173,13 @@ struct ModerationBench: AsyncParsableCommand {
     ) async throws -> [(label: String, latency: Double)] {
         try await withThrowingTaskGroup(of: [(label: String, latency: Double)].self) { group in
             for client in clients {
-                group.addTask {
+                group.addTask { [pace] in
                     var latencies: [(label: String, latency: Double)] = []
+                    // Curators start a little apart, as people do, then keep to their pace.
+                    var due = ContinuousClock.now + .milliseconds(Int.random(in: 0...pace))
                     for index in 0..<count(client) {
+                        try await Task.sleep(until: due)
+                        due += .milliseconds(pace)
                         let start = ContinuousClock.now
                         let label = try await request(client, index)
                         let elapsed = ContinuousClock.now - start
