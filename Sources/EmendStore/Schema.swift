@@ -289,8 +289,9 @@ enum Schema {
                       decimal_longitude REAL
                     );
                     -- A search as of seq S reads the versions superseded after S: few when S is recent, however large
-                    -- the history. No index by term: those rows are all a search at S needs from this table.
-                    CREATE INDEX record_history_superseded ON record_history(superseded_seq);
+                    -- the history, and all it needs from this table, so there is no index by term. The index alone
+                    -- gives the records revised since S and which of their versions was current at S.
+                    CREATE INDEX record_history_superseded ON record_history(superseded_seq, record_rowid);
                     CREATE VIRTUAL TABLE record_history_fts USING fts5(
                       taxon, place, people, content='', tokenize='unicode61 remove_diacritics 2');
                     """)

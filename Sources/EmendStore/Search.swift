@@ -106,22 +106,21 @@ extension Store {
     /// (the sort value and rowid of the last record shown), so a record changing elsewhere neither repeats nor
     /// hides the others.
     ///
-    /// As of seq S, the records are read from two sources with the same conditions (`SearchSource`): the rows of
-    /// `records` unchanged since S, and the versions in `record_history` current at S. A version keeps its record's
-    /// rowid in either, so the order and the cursors are those the search had when the log ended at S.
+    /// As of seq S, the same conditions run over other rows (`SearchSource`). The page comes from the rows of
+    /// `records` unchanged since S and the versions in `record_history` current at S; a version keeps its record's
+    /// rowid in either, so the order and the cursors are those the search had when the log ended at S. The total and
+    /// the facets are those of now, less the rows of `records` changed since S, plus those versions: counting now
+    /// keeps SQLite's quickest ways (a count of the whole table, of the full-text index alone, of a covering index),
+    /// and the rest costs in proportion to the records changed since S, not to the records matched.
     public func search(_ query: RecordQuery) async throws -> SearchResult {
         let after = try query.cursor.map { try Self.decodeCursor($0, sort: query.sort, asOf: query.asOf) }
         return try await writer.read { db in
-            let sources = try query.asOf.map { try SearchSource.sources(asOf: $0, db: db) } ?? [SearchSource.now]
-            let conditions = try sources.map { try Self.conditions(query, in: $0) }
-            let filters = zip(sources, conditions).map { source, conditions in
-                var filter = source.currentThen(rowid: source.rowid)
-                filter.append(conditions)
-                return filter
-            }
-            // The full-text index holds one row per record, so a text-only search counts there without touching records.
-            let textOnly = query.text != nil && conditions[0].parts.count == 1
-            let rows = try Self.page(db, query: query, sources: sources, filters: filters, after: after)
+            let past = try query.asOf.map { try SearchSource.Past($0, db: db) }
+            let pageSources = past.map { [SearchSource(.unchanged, $0), SearchSource(.history, $0)] } ?? [SearchSource(.now)]
+            let countSources =
+                past.map { [SearchSource(.now), SearchSource(.changed, $0), SearchSource(.history, $0)] } ?? [SearchSource(.now)]
+            let rows = try Self.page(
+                db, query: query, sources: pageSources, filters: try Self.filters(query, in: pageSources), after: after)
             var next: String?
             if rows.count > query.limit {
                 let last = rows[query.limit - 1]
@@ -132,61 +131,105 @@ extension Store {
             let records = rows.prefix(query.limit).map { row in
                 RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
             }
+            let filters = try Self.filters(query, in: countSources)
             return SearchResult(
-                total: try Self.total(db, query: query, sources: sources, filters: filters, textOnly: textOnly), records: records,
-                next: next,
-                facets: try query.facets.map { term in (term, try Self.facet(db, term: term, sources: sources, filters: filters)) },
+                total: try Self.total(db, query: query, sources: countSources, filters: filters), records: records, next: next,
+                facets: try query.facets.map { term in (term, try Self.facet(db, term: term, sources: countSources, filters: filters)) },
                 asOf: query.asOf)
         }
     }
 
-    /// A table a search reads records from, and which of its rows are the versions the search is about.
+    /// Rows of a table a search reads, and whether they count for or against the total and the facets.
     struct SearchSource {
-        enum Table { case records, history }
-        var table: Table
-        /// For a search as of a past seq: that seq, and the rowid of the last record the log had created by then.
-        var past: (seq: Int64, lastRowid: Int64)?
-
-        static let now = SearchSource(table: .records)
-
-        /// The sources of a search as of `position`: `records` and `record_history`.
-        static func sources(asOf position: LogPosition, db: Database) throws -> [SearchSource] {
-            let past = (position.seq, try Store.lastRecordRowid(createdBy: position.seq, db: db))
-            return [SearchSource(table: .records, past: past), SearchSource(table: .history, past: past)]
+        enum Rows {
+            /// Every row of `records`: the records now.
+            case now
+            /// The rows of `records` unchanged since the past seq: created by then and not revised since.
+            case unchanged
+            /// The rows of `records` created or revised since the past seq: counted out of the counts of now.
+            case changed
+            /// The versions in `record_history` current at the past seq.
+            case history
         }
 
-        var name: String { table == .records ? "records" : "record_history" }
+        /// A past seq, and the rowid of the last record the log had created by then.
+        struct Past {
+            var seq: Int64
+            var lastRowid: Int64
 
-        /// A search as of S reads `record_history` by the versions superseded after S: few when S is recent, and the
-        /// only ones it needs there. Left to itself, SQLite would read the primary key range seq ≤ S, nearly all of it.
-        var from: String { table == .records ? "records" : "record_history INDEXED BY record_history_superseded" }
+            init(_ position: LogPosition, db: Database) throws {
+                seq = position.seq
+                lastRowid = try Store.lastRecordRowid(createdBy: position.seq, db: db)
+            }
+        }
+
+        var rows: Rows
+        var past: Past?
+
+        init(_ rows: Rows, _ past: Past? = nil) {
+            self.rows = rows
+            self.past = past
+        }
+
+        var table: String { rows == .history ? "record_history" : "records" }
+
+        var from: String {
+            switch rows {
+            case .now, .unchanged: "records"
+            // Read by rowid: the records created since (the rowids after the last one then) and those revised since.
+            // Through an index by term, SQLite would read every record the conditions match to find them.
+            case .changed: "records NOT INDEXED"
+            // By the versions superseded after S: few when S is recent, and the only ones needed there. Left to
+            // itself, SQLite would read the primary key range seq ≤ S, nearly the whole table.
+            case .history: "record_history INDEXED BY record_history_superseded"
+            }
+        }
 
         /// The record's rowid in `records`, whichever table the version comes from.
-        var rowid: String { table == .records ? "records.rowid" : "record_history.record_rowid" }
+        var rowid: String { rows == .history ? "record_history.record_rowid" : "records.rowid" }
+
+        /// A count of this source's rows adds to the counts as of the past seq, or takes away.
+        var sign: Int { rows == .changed ? -1 : 1 }
 
         /// Rows whose words match an FTS5 query (one argument).
         var fullText: String {
-            table == .records
-                ? "records.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"
-                : "record_history.seq IN (SELECT rowid FROM record_history_fts WHERE record_history_fts MATCH ?)"
+            switch rows {
+            case .now, .unchanged: "records.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"
+            // The unary plus keeps SQLite from reading the rows by the full-text matches instead of by rowid.
+            case .changed: "+records.rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH ?)"
+            case .history: "record_history.seq IN (SELECT rowid FROM record_history_fts WHERE record_history_fts MATCH ?)"
+            }
         }
 
-        /// Rows holding the version of their record current at the past seq (every row, for a search of now), given
-        /// how the statement names a record's rowid.
-        func currentThen(rowid: String) -> Conditions {
+        /// The conditions that select this source's rows.
+        var selected: Conditions {
             var conditions = Conditions()
             guard let past else { return conditions }
-            switch table {
-            case .records:
-                // Created by then and not revised since. Only checks on the rows the plan of the search of now visits,
-                // from an index entry's rowid alone: the unary plus keeps SQLite from reading the table in rowid
-                // order instead of a smaller index, and the revised records are a small set built once.
-                conditions.add("+\(rowid) <= ?", [past.lastRowid])
-                conditions.add("\(rowid) NOT IN (SELECT record_rowid FROM record_history WHERE superseded_seq > ?)", [past.seq])
+            let revisedSince = "SELECT record_rowid FROM record_history WHERE superseded_seq > ?"
+            switch rows {
+            case .now:
+                break
+            case .unchanged:
+                // Only checks on the rows the plan of the search of now visits, from an index entry's rowid alone: the
+                // unary plus keeps SQLite from reading the table in rowid order instead of a smaller index, and the
+                // records revised since are a set built once from a covering index.
+                conditions.add("+records.rowid <= ?", [past.lastRowid])
+                conditions.add("records.rowid NOT IN (\(revisedSince))", [past.seq])
+            case .changed:
+                conditions.add("(records.rowid > ? OR records.rowid IN (\(revisedSince)))", [past.lastRowid, past.seq])
             case .history:
                 conditions.add("record_history.seq <= ? AND record_history.superseded_seq > ?", [past.seq, past.seq])
             }
             return conditions
+        }
+    }
+
+    /// For each source, the conditions on its rows: which rows it has, and what the query asks for.
+    private static func filters(_ query: RecordQuery, in sources: [SearchSource]) throws -> [Conditions] {
+        try sources.map { source in
+            var filter = source.selected
+            filter.append(try conditions(query, in: source))
+            return filter
         }
     }
 
@@ -198,7 +241,7 @@ extension Store {
         var arms: [String] = []
         var arguments = StatementArguments()
         for (source, filter) in zip(sources, filters) {
-            let sortColumn = query.sort.term.map { "\(source.name).\($0.column)" }
+            let sortColumn = query.sort.term.map { "\(source.table).\($0.column)" }
             var page = filter
             if let (value, rowid) = after {
                 page.add(keyset(column: sortColumn, rowidColumn: source.rowid, descending: query.sort.descending, after: value, rowid: rowid))
@@ -253,7 +296,7 @@ extension Store {
 
     /// The query's conditions on the rows of `source`.
     private static func conditions(_ query: RecordQuery, in source: SearchSource) throws -> Conditions {
-        let table = source.name
+        let table = source.table
         var conditions = Conditions()
         if let text = query.text {
             conditions.add(source.fullText, [try ftsQuery(text)])
@@ -292,19 +335,17 @@ extension Store {
         return words.joined(separator: " ")
     }
 
-    private static func total(
-        _ db: Database, query: RecordQuery, sources: [SearchSource], filters: [Conditions], textOnly: Bool
-    ) throws -> Int {
+    private static func total(_ db: Database, query: RecordQuery, sources: [SearchSource], filters: [Conditions]) throws -> Int {
         var total = 0
         for (source, filter) in zip(sources, filters) {
-            if textOnly, source.table == .records, let text = query.text {
-                var matches = Conditions()
-                matches.add("records_fts MATCH ?", [try ftsQuery(text)])
-                matches.append(source.currentThen(rowid: "rowid"))
-                total += try Int.fetchOne(db, sql: "SELECT count(*) FROM records_fts WHERE \(matches.sql)", arguments: matches.arguments) ?? 0
+            let count: Int
+            // The full-text index holds one row per record, so a text-only search counts there without touching records.
+            if let text = query.text, source.rows == .now, try conditions(query, in: source).parts.count == 1 {
+                count = try Int.fetchOne(db, sql: "SELECT count(*) FROM records_fts WHERE records_fts MATCH ?", arguments: [try ftsQuery(text)]) ?? 0
             } else {
-                total += try Int.fetchOne(db, sql: "SELECT count(*) FROM \(source.from) WHERE \(filter.sql)", arguments: filter.arguments) ?? 0
+                count = try Int.fetchOne(db, sql: "SELECT count(*) FROM \(source.from) WHERE \(filter.sql)", arguments: filter.arguments) ?? 0
             }
+            total += source.sign * count
         }
         return total
     }
@@ -315,11 +356,16 @@ extension Store {
         var arms: [String] = []
         var arguments = StatementArguments()
         for (source, filter) in zip(sources, filters) {
-            let column = "\(source.name).\(term.column)"
-            arms.append("SELECT \(column) AS value, count(*) AS n FROM \(source.from) WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1")
+            let column = "\(source.table).\(term.column)"
+            arms.append(
+                """
+                SELECT \(column) AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from)
+                WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
+                """)
             arguments += filter.arguments
         }
-        let counts = arms.count == 1 ? arms[0] : "SELECT value, sum(n) AS n FROM (\(arms.joined(separator: " UNION ALL "))) GROUP BY 1"
+        let counts =
+            arms.count == 1 ? arms[0] : "SELECT value, sum(n) AS n FROM (\(arms.joined(separator: " UNION ALL "))) GROUP BY 1 HAVING sum(n) > 0"
         return try Row.fetchAll(db, sql: "\(counts) ORDER BY n DESC, value LIMIT \(facetSize)", arguments: arguments).map { row in
             FacetCount(value: (row["value"] as DatabaseValue).description(asText: true), count: row["n"])
         }
