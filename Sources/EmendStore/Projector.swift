@@ -52,6 +52,7 @@ enum Projector {
         let row = RecordRow(state: state, seq: event.seq)
         if let existing {
             try existing.removeFromIndexes(db: db)
+            try existing.keepInHistory(supersededBy: event.seq, db: db)
             try row.update(rowid: existing.rowid, db: db)
             let moved = ["institutionCode", "collectionCode"].contains { existing.state.fields[$0] != state.fields[$0] }
             if moved {

@@ -58,13 +58,20 @@ extension Store {
         }
     }
 
-    /// Every version of a record, oldest first, each with the terms it changed.
-    public func history(id: String) throws -> [RecordVersion] {
+    /// A record as it was when the log ended at `asOf`: its last version by then. Throws `notFound` when the record
+    /// did not exist yet.
+    public func record(id: String, asOf: LogPosition) throws -> RecordVersion {
+        try history(id: id, asOf: asOf).last!
+    }
+
+    /// Every version of a record, oldest first, each with the terms it changed; as of a position in the log, the
+    /// versions up to it.
+    public func history(id: String, asOf: LogPosition? = nil) throws -> [RecordVersion] {
         let events = try read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
-                    WHERE stream = ? ORDER BY stream_version
-                    """), arguments: [RecordState.stream(id)]).map { try Self.event($0) }
+                    WHERE stream = ? AND seq <= ? ORDER BY stream_version
+                    """), arguments: [RecordState.stream(id), asOf?.seq ?? Int64.max]).map { try Self.event($0) }
         }
         var versions: [RecordVersion] = []
         var state: RecordState?
@@ -78,7 +85,7 @@ extension Store {
                     cause: event.data["cause"],
                     changes: previous.map { TermChange.between($0.fields, state.fields) } ?? []))
         }
-        guard !versions.isEmpty else { throw StoreError.notFound("record \(id)") }
+        guard !versions.isEmpty else { throw StoreError.notFound("record \(id)\(asOf.map { " as of seq \($0.seq)" } ?? "")") }
         return versions
     }
 

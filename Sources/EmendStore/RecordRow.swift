@@ -143,7 +143,7 @@ struct RecordRow {
 
     static let columnNames = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    private static let columns = """
+    static let columns = """
         id, dataset_id, version, seq, fields, extensions, institution_code, collection_code, catalog_number,
         scientific_name, family, country, country_code, year, decimal_latitude, decimal_longitude
         """

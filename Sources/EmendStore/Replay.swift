@@ -140,6 +140,8 @@ extension Store {
                 DELETE FROM datasets;
                 DELETE FROM records;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
+                DELETE FROM record_history;
+                INSERT INTO record_history_fts (record_history_fts) VALUES ('delete-all');
                 DELETE FROM users;
                 DELETE FROM proposals;
                 DELETE FROM queue_counts;

@@ -261,6 +261,43 @@ enum Schema {
                     );
                     """)
         }
+        migrator.registerMigration("12 record history") { db in
+            // The versions of records that later events superseded, for reading the records as of a past seq
+            // (`asOf`): the versions current then are the rows of `records` unchanged since, and these. Each row is
+            // one version, valid from the event that made it (`seq`) until the one that superseded it.
+            // A fresh import supersedes nothing, so it writes no rows here.
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_history (
+                      seq INTEGER PRIMARY KEY,       -- the event that made this version; record_history_fts is keyed by it
+                      superseded_seq INTEGER NOT NULL, -- the event that made the next version
+                      record_rowid INTEGER NOT NULL, -- the record's rowid in records: searches order and page by it
+                      id TEXT NOT NULL,
+                      dataset_id TEXT NOT NULL,
+                      version INTEGER NOT NULL,
+                      fields TEXT NOT NULL,
+                      extensions TEXT,
+                      institution_code TEXT,
+                      collection_code TEXT,
+                      catalog_number TEXT,
+                      scientific_name TEXT,
+                      family TEXT,
+                      country TEXT,
+                      country_code TEXT,
+                      year INTEGER,
+                      decimal_latitude REAL,
+                      decimal_longitude REAL
+                    );
+                    -- A search as of seq S reads the versions superseded after S: few when S is recent, however large
+                    -- the history, and all it needs from this table, so there is no index by term. The index alone
+                    -- gives the records revised since S and which of their versions was current at S.
+                    CREATE INDEX record_history_superseded ON record_history(superseded_seq, record_rowid);
+                    CREATE VIRTUAL TABLE record_history_fts USING fts5(
+                      taxon, place, people, content='', tokenize='unicode61 remove_diacritics 2');
+                    """)
+            // A database from before this migration has revised records whose earlier versions are only in the log.
+            try RecordRow.rebuildHistory(db)
+        }
         migrator.registerMigration("13 verify runs") { db in
             // What `emend verify` found, for the auditor console. Outside the log: a verify is not a change.
             try db.execute(

@@ -25,7 +25,7 @@ extension Store {
         let slices = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let maxRowID = try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM records") ?? 0 }
         let chain = Mutex<Result<ChainSummary, any Error>?>(nil)
-        let records = Mutex<[Result<RecordsSummary, any Error>]>([])
+        let records = Mutex<[(slice: Int, result: Result<RecordsSummary, any Error>)]>([])
         DispatchQueue.concurrentPerform(iterations: slices + 1) { task in
             if task == 0 {
                 let result = Result { try read { try Self.verifyChain($0, key: publicKey, progress: progress) } }
@@ -34,19 +34,35 @@ extension Store {
                 let slice = Int64(task - 1)
                 let rows = (maxRowID * slice / Int64(slices) + 1)..<(maxRowID * (slice + 1) / Int64(slices) + 1)
                 let result = Result { try read { try Self.verifyRecords($0, rowids: rows, progress: progress) } }
-                records.withLock { $0.append(result) }
+                records.withLock { $0.append((task, result)) }
             }
         }
         let chainSummary = try chain.withLock { $0! }.get()
-        let recordsSummary = try records.withLock { $0 }.map { try $0.get() }.reduce(into: RecordsSummary()) { total, slice in
-            total.count += slice.count
-            total.digest.add(slice.digest)
+        let slicesInOrder = try records.withLock { $0 }.sorted { $0.slice < $1.slice }.map { try $0.result.get() }
+        var recordsSummary = RecordsSummary()
+        for slice in slicesInOrder where slice.count > 0 {
+            // Each slice checked that its rowids follow creation; so must they from one slice to the next.
+            guard slice.firstCreated > recordsSummary.lastCreated else {
+                throw StoreError.corrupt(
+                    seq: slice.firstCreated, reason: "records has rowids out of the order the log created the records in")
+            }
+            recordsSummary.count += slice.count
+            recordsSummary.superseded += slice.superseded
+            recordsSummary.lastCreated = slice.lastCreated
+            recordsSummary.digest.add(slice.digest)
         }
         return try read { db in
             guard chainSummary.recordsCreated == recordsSummary.count else {
                 throw StoreError.corrupt(
                     seq: nil,
                     reason: "the log creates \(chainSummary.recordsCreated) records; the read model has \(recordsSummary.count)")
+            }
+            // Every version the log supersedes was found in record_history; nothing else may be there.
+            let historyRows = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_history") ?? 0
+            guard historyRows == recordsSummary.superseded else {
+                throw StoreError.corrupt(
+                    seq: nil,
+                    reason: "the log supersedes \(recordsSummary.superseded) record versions; record_history has \(historyRows)")
             }
             try Self.verifyDatasetsAndUsers(db)
             return VerifyReport(
@@ -64,6 +80,11 @@ extension Store {
 
     private struct RecordsSummary {
         var count: Int64 = 0
+        /// Versions in record_history, each checked against the fold of its record's stream.
+        var superseded: Int64 = 0
+        /// The seqs that created the first and the last record of the slice, in rowid order.
+        var firstCreated: Int64 = 0
+        var lastCreated: Int64 = 0
         var digest = RowDigest()
     }
 
@@ -148,8 +169,10 @@ extension Store {
         a.withUnsafeBufferPointer { equal($0, b) }
     }
 
-    /// Each record row must equal the fold of its own stream. Most records have one event, the one the row
-    /// names by `seq`, read in the same pass; the others fold their whole stream.
+    /// Each record row must equal the fold of its own stream, and its rowid follow the order the log created the
+    /// records in (time travel relies on it, and a replay gives it). Most records have one event, the one the row
+    /// names by `seq`, read in the same pass; the others fold their whole stream, whose earlier versions must be in
+    /// record_history.
     private static func verifyRecords(
         _ db: Database, rowids: Range<Int64>, progress: (String, Int64) -> Void
     ) throws -> RecordsSummary {
@@ -158,14 +181,16 @@ extension Store {
                 SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
                 WHERE stream = ? ORDER BY stream_version
                 """)
+        let history = try db.makeStatement(
+            sql: "SELECT record_rowid, superseded_seq, \(RecordRow.columns) FROM record_history WHERE seq = ?")
         var summary = RecordsSummary()
-        // The row's columns in RecordRow's order, then the event it names; read with the C API, one pass.
+        // The row's columns in RecordRow's order, then the event it names, then its rowid; read with the C API, one pass.
         let columns = RecordRow.columnNames
         let statement = try db.makeStatement(
             sql: """
                 SELECT \(columns.map { "records.\($0)" }.joined(separator: ", ")),
                        events.seq, events.id, events.stream, events.stream_version, events.type, events.recorded_at,
-                       events.actor, events.data
+                       events.actor, events.data, records.rowid
                 FROM records LEFT JOIN events ON events.seq = records.seq
                 WHERE records.rowid >= ? AND records.rowid < ?
                 ORDER BY records.rowid
@@ -177,7 +202,9 @@ extension Store {
         while try step(statement, db: db) {
             let id = text(handle, 0)
             let stream = RecordState.stream(id)
+            let rowid = sqlite3_column_int64(handle, event + 8)
             var lastSeq = sqlite3_column_int64(handle, 3)
+            var created = lastSeq
             var expected: RecordRow?
             if sqlite3_column_type(handle, event) != SQLITE_NULL, text(handle, event + 4) == EventType.recordImported,
                 text(handle, event + 2) == stream
@@ -191,27 +218,52 @@ extension Store {
                 }
             }
             if expected == nil {
-                var state: RecordState?
-                let events = try Row.fetchCursor(streamEvents, arguments: [stream])
-                while let row = try events.next() {
-                    let event = try Self.event(row)
-                    state = RecordState.apply(event, to: state, id: id)
-                    lastSeq = event.seq
+                let events = try Row.fetchAll(streamEvents, arguments: [stream]).map { try Self.event($0) }
+                let versions = RecordRow.versions(id: id, rowid: rowid, events: events)
+                guard let current = versions.current, let first = events.first else {
+                    throw StoreError.corrupt(seq: events.last?.seq ?? lastSeq, reason: "records has \(id), which the log never created")
                 }
-                guard let state else {
-                    throw StoreError.corrupt(seq: lastSeq, reason: "records has \(id), which the log never created")
+                for version in versions.superseded {
+                    summary.digest.add(try Self.verifyHistory(version, statement: history, db: db))
+                    summary.superseded += 1
                 }
-                expected = RecordRow(state: state, seq: lastSeq)
+                lastSeq = current.seq
+                created = first.seq
+                expected = current
             }
             let values = expected!.values
             for (index, value) in values.enumerated() where !Self.column(handle, Int32(index), holds: value) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
+            guard created > summary.lastCreated else {
+                throw StoreError.corrupt(seq: created, reason: "records has rowids out of the order the log created the records in")
+            }
+            if summary.count == 0 { summary.firstCreated = created }
+            summary.lastCreated = created
             summary.digest.add(values)
             summary.count += 1
             if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
         return summary
+    }
+
+    /// A superseded version must be in record_history as the fold gives it; returns the row as the digest takes it.
+    private static func verifyHistory(_ version: RecordRow.Superseded, statement: Statement, db: Database) throws -> [DatabaseValue] {
+        let expected = [version.row.rowid.databaseValue, version.supersededBy.databaseValue] + version.row.values
+        let seq = version.row.seq, id = version.row.state.id
+        try statement.setArguments([seq])
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        guard try step(statement, db: db) else {
+            throw StoreError.corrupt(seq: seq, reason: "record_history lacks version \(version.row.state.version) of \(id)")
+        }
+        let columns = ["record_rowid", "superseded_seq"] + RecordRow.columnNames
+        for (index, value) in expected.enumerated() where !Self.column(handle, Int32(index), holds: value) {
+            throw StoreError.corrupt(
+                seq: seq,
+                reason: "record_history.\(columns[index]) of version \(version.row.state.version) of \(id) differs from a replay of the log")
+        }
+        return ["record_history".databaseValue] + expected
     }
 
     /// The read models other than records, which are small enough to rebuild in memory and compare.

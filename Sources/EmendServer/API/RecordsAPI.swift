@@ -18,19 +18,35 @@ struct RecordsAPI {
     }
 
     @Sendable func search(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
-        JSONResponse(canonical: Representation.search(try await store.search(try SearchParameters.query(request.uri.queryParameters))))
+        JSONResponse(
+            canonical: Representation.search(try await store.search(try SearchParameters.query(request.uri.queryParameters, store: store))))
     }
 
     @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
-        try Self.onlyParameters(["version"], request)
+        try Self.onlyParameters(["version", "asOf"], request)
+        let id = try context.parameters.require("id")
+        if let asOf = try Self.position(request, store: store) {
+            return JSONResponse(Representation.record(try store.record(id: id, asOf: asOf), asOf: asOf))
+        }
         let version = try request.uri.queryParameters["version"].map { try Self.positive("version", String($0)) }
-        return JSONResponse(Representation.record(try store.record(id: try context.parameters.require("id"), version: version)))
+        return JSONResponse(Representation.record(try store.record(id: id, version: version)))
     }
 
     @Sendable func history(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
-        try Self.onlyParameters([], request)
+        try Self.onlyParameters(["asOf"], request)
         let id = try context.parameters.require("id")
-        return JSONResponse(Representation.history(id: id, try store.history(id: id)))
+        let asOf = try Self.position(request, store: store)
+        return JSONResponse(Representation.history(id: id, try store.history(id: id, asOf: asOf), asOf: asOf))
+    }
+
+    /// Where the log ended at the request's `asOf`, if it has one. A version is a point in the record's own history
+    /// and `asOf` one in the log's: a request names one or the other.
+    static func position(_ request: Request, store: Store) throws -> LogPosition? {
+        guard let asOf = request.uri.queryParameters["asOf"] else { return nil }
+        guard request.uri.queryParameters["version"] == nil else {
+            throw RequestError.badParameter("asOf", reason: "give version or asOf, not both")
+        }
+        return try store.position(asOf: String(asOf))
     }
 
     @Sendable func diff(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {

@@ -3,13 +3,15 @@ import EmendStore
 
 /// How the API writes each kind of thing as JSON.
 enum Representation {
-    static func record(_ version: RecordVersion) -> JSONValue {
+    /// A record at one version; read as of a position in the log, with that position's seq as `asOf`.
+    static func record(_ version: RecordVersion, asOf: LogPosition? = nil) -> JSONValue {
         var json: [String: JSONValue] = [
             "id": .string(version.state.id), "version": .int(version.state.version), "dataset": .string(version.state.dataset),
             "seq": .int(version.seq), "recordedAt": .string(version.recordedAt.rfc3339), "fields": JSONValue(version.state.fields),
             "flags": [],
         ]
         if !version.state.extensions.isEmpty { json["extensions"] = RecordState.json(version.state.extensions) }
+        if let asOf { json["asOf"] = .int(asOf.seq) }
         return .object(json)
     }
 
@@ -18,7 +20,9 @@ enum Representation {
     static func search(_ result: SearchResult) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(1024 + result.records.reduce(0) { $0 + $1.fieldsJSON.utf8.count + 96 })
-        out += Array(#"{"facets":"#.utf8)
+        out += Array("{".utf8)
+        if let asOf = result.asOf { out += Array(#""asOf":\#(asOf.seq),"#.utf8) }
+        out += Array(#""facets":"#.utf8)
         CanonicalJSON.write(
             .object(
                 Dictionary(uniqueKeysWithValues: result.facets.map { facet in
@@ -41,8 +45,8 @@ enum Representation {
         return out
     }
 
-    static func history(id: String, _ versions: [RecordVersion]) -> JSONValue {
-        [
+    static func history(id: String, _ versions: [RecordVersion], asOf: LogPosition?) -> JSONValue {
+        var json: [String: JSONValue] = [
             "id": .string(id),
             "versions": .array(versions.map { version in
                 [
@@ -51,6 +55,8 @@ enum Representation {
                 ]
             }),
         ]
+        if let asOf { json["asOf"] = .int(asOf.seq) }
+        return .object(json)
     }
 
     static func changes(_ changes: [TermChange]) -> JSONValue {

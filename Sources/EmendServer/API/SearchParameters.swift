@@ -4,9 +4,10 @@ import Hummingbird
 /// Reads a record search from query parameters, the same for the API and the search page. Unknown names and
 /// malformed values are refused with the parameter named; empty values (a form's blank fields) are ignored.
 enum SearchParameters {
-    static let names = ["q", "bbox", "hasCoordinates", "facet", "sort", "limit", "cursor"] + SearchTerm.allCases.map(\.rawValue)
+    static let names = ["q", "bbox", "hasCoordinates", "facet", "sort", "limit", "cursor", "asOf"] + SearchTerm.allCases.map(\.rawValue)
 
-    static func query(_ parameters: some Sequence<(key: Substring, value: Substring)>) throws -> RecordQuery {
+    /// The search the parameters ask for; `store` says where the log ended at an `asOf`.
+    static func query(_ parameters: some Sequence<(key: Substring, value: Substring)>, store: Store) throws -> RecordQuery {
         var query = RecordQuery()
         for (key, value) in parameters {
             let name = String(key), value = String(value).trimmingCharacters(in: .whitespaces)
@@ -48,6 +49,8 @@ enum SearchParameters {
                 query.limit = limit
             case "cursor":
                 query.cursor = value
+            case "asOf":
+                query.asOf = try store.position(asOf: value)
             default:
                 guard let term = SearchTerm(rawValue: name) else { throw unknown(name) }
                 query.filters[term, default: []].append(value)

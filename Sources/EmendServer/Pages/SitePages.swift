@@ -45,7 +45,7 @@ struct SitePages {
         let parameters = request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { !$0.1.isEmpty }
         var query: RecordQuery
         do {
-            query = try SearchParameters.query(request.uri.queryParameters)
+            query = try SearchParameters.query(request.uri.queryParameters, store: store)
         } catch {
             return pages.render(
                 "search", ["error": ErrorDescription(error).message, "total": 0, "records": [Any]()], context: context, status: .badRequest)
@@ -58,63 +58,72 @@ struct SitePages {
         func link(_ pairs: [(String, String)]) -> String {
             "/search?" + pairs.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
         }
-        let kept = parameters.filter { $0.0 != "cursor" }
+        // Links keep a search in the past at the seq it resolved to: a time could resolve further on later, and the
+        // cursors would no longer fit.
+        let now = parameters.filter { $0.0 != "cursor" && $0.0 != "asOf" }
+        let kept = now + (query.asOf.map { [("asOf", String($0.seq))] } ?? [])
         let filters = kept.filter { SearchTerm(rawValue: $0.0) != nil && $0.0 != "year" }
-        return pages.render(
-            "search",
-            [
-                "q": query.text ?? "", "year": parameters.first { $0.0 == "year" }?.1 ?? "",
-                "hasCoordinates": query.hasCoordinates == true,
-                "filters": filters.map { ["name": $0.0, "value": $0.1] },
-                "hasActiveFilters": !filters.isEmpty,
-                "activeFilters": filters.map { filter in
-                    ["name": filter.0, "value": filter.1, "removeLink": link(kept.filter { $0 != filter })]
-                },
-                "total": result.total,
-                "records": result.records.map { record in
-                    let fields = record.fields
-                    return [
-                        "id": record.id, "name": RecordView.heading(fields, id: record.id),
-                        "catalog": [fields["institutionCode"], fields["collectionCode"], fields["catalogNumber"]].compactMap { $0 }
-                            .joined(separator: " "),
-                        "place": [fields["locality"], fields["stateProvince"], fields["country"]].compactMap { $0 }.joined(separator: ", "),
-                        "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
-                    ]
-                },
-                "hasNext": result.next != nil, "next": result.next.map { link(kept + [("cursor", $0)]) } ?? "",
-                "facets": result.facets.filter { !$0.values.isEmpty }.map { facet in
-                    [
-                        "label": facet.term.rawValue,
-                        "values": facet.values.map { value in
-                            [
-                                "value": value.value, "count": value.count,
-                                "link": link(kept.filter { $0.0 != facet.term.rawValue } + [(facet.term.rawValue, value.value)]),
-                            ]
-                        },
-                    ]
-                },
-            ],
-            context: context)
+        var values: [String: Any] = [
+            "q": query.text ?? "", "year": parameters.first { $0.0 == "year" }?.1 ?? "",
+            "hasCoordinates": query.hasCoordinates == true,
+            "filters": filters.map { ["name": $0.0, "value": $0.1] },
+            "hasActiveFilters": !filters.isEmpty,
+            "activeFilters": filters.map { filter in
+                ["name": filter.0, "value": filter.1, "removeLink": link(kept.filter { $0 != filter })]
+            },
+            "total": result.total,
+            "records": result.records.map { record in
+                let fields = record.fields
+                return [
+                    "link": "/records/\(record.id)" + Self.asOfQuery(query.asOf), "name": RecordView.heading(fields, id: record.id),
+                    "catalog": [fields["institutionCode"], fields["collectionCode"], fields["catalogNumber"]].compactMap { $0 }
+                        .joined(separator: " "),
+                    "place": [fields["locality"], fields["stateProvince"], fields["country"]].compactMap { $0 }.joined(separator: ", "),
+                    "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
+                ]
+            },
+            "hasNext": result.next != nil, "next": result.next.map { link(kept + [("cursor", $0)]) } ?? "",
+            "facets": result.facets.filter { !$0.values.isEmpty }.map { facet in
+                [
+                    "label": facet.term.rawValue,
+                    "values": facet.values.map { value in
+                        [
+                            "value": value.value, "count": value.count,
+                            "link": link(kept.filter { $0.0 != facet.term.rawValue } + [(facet.term.rawValue, value.value)]),
+                        ]
+                    },
+                ]
+            },
+        ]
+        if let asOf = query.asOf { values["past"] = Self.past(asOf, showing: "the records as they were", now: link(now), "See them now") }
+        return pages.render("search", values, context: context)
     }
 
     @Sendable func record(_ request: Request, context: EmendRequestContext) throws -> Response {
+        let asOf = try RecordsAPI.position(request, store: store)
         let version = request.uri.queryParameters["version"].flatMap { Int64($0) }
         let notice = request.uri.queryParameters["notice"].flatMap { Self.notices[String($0)] }
-        return try recordPage(try context.parameters.require("id"), version: version, form: notice.map { ["notice": $0] } ?? [:], context: context)
+        return try recordPage(
+            try context.parameters.require("id"), version: version, asOf: asOf, form: notice.map { ["notice": $0] } ?? [:], context: context)
     }
 
-    /// The record page; after a refused note or report, with the form's error and what was typed.
+    /// The record page; after a refused note or report, with the form's error and what was typed. As of a position in
+    /// the log, the record as it was then, without today's contributions or the forms to add one.
     private func recordPage(
-        _ id: String, version: Int64? = nil, form: [String: Any] = [:], status: HTTPResponse.Status = .ok,
+        _ id: String, version: Int64? = nil, asOf: LogPosition? = nil, form: [String: Any] = [:], status: HTTPResponse.Status = .ok,
         context: EmendRequestContext
     ) throws -> Response {
         let current = try store.record(id: id)
-        let shown = try version.map { try store.record(id: id, version: $0) } ?? current
+        let shown = try asOf.map { try store.record(id: id, asOf: $0) } ?? version.map { try store.record(id: id, version: $0) } ?? current
         let contributions = try store.contributions(onRecord: id)
         let terms = TermRegistry.shared.sorted(current.state.fields.keys)
+        let isOld = shown.state.version != current.state.version
         var values: [String: Any] = [
+            "readOnly": isOld || asOf != nil,
+            "historyLink": "/records/\(id)/history" + Self.asOfQuery(asOf),
+            "jsonLink": "/api/records/\(id)" + (asOf != nil ? Self.asOfQuery(asOf) : isOld ? "?version=\(shown.state.version)" : ""),
             "id": id, "dataset": shown.state.dataset, "version": shown.state.version, "currentVersion": current.state.version,
-            "isOld": shown.state.version != current.state.version, "heading": RecordView.heading(shown.state.fields, id: id),
+            "isOld": isOld, "heading": RecordView.heading(shown.state.fields, id: id),
             "groups": RecordView.groups(shown.state.fields),
             "extensions": shown.state.extensions.keys.sorted().map { rowType in
                 let rows = shown.state.extensions[rowType] ?? []
@@ -137,32 +146,36 @@ struct SitePages {
             }
             values["credit"] = "This version is a correction suggested by \(try name("contributor")) and accepted by \(try name("curator"))."
         }
+        if let asOf { values["past"] = Self.past(asOf, showing: "this record as it was", now: "/records/\(id)", "See it now") }
         values.merge(form) { _, new in new }
         return pages.render("record", values, context: context, status: status)
     }
 
     @Sendable func history(_ request: Request, context: EmendRequestContext) throws -> Response {
         let id = try context.parameters.require("id")
-        let versions = try store.history(id: id)
+        let asOf = try RecordsAPI.position(request, store: store)
+        let versions = try store.history(id: id, asOf: asOf)
         let current = versions.last?.state
-        let mayRevert = context.identity?.mayDecide(
+        // Restoring is for the present: a page of the past offers none.
+        let mayRevert = asOf == nil && context.identity?.mayDecide(
             institutionCode: current?.fields["institutionCode"], collectionCode: current?.fields["collectionCode"]) == true
-        return pages.render(
-            "history",
-            [
-                "id": id,
-                "versions": versions.reversed().map { version in
-                    var view: [String: Any] = [
-                        "version": version.state.version, "seq": version.seq, "recordedAt": version.recordedAt.rfc3339,
-                        "cause": RecordView.cause(version.cause), "actor": version.actor,
-                        "hasChanges": !version.changes.isEmpty, "changes": RecordView.changes(version.changes),
-                        "mayRevert": mayRevert && version.state.version != current?.version,
-                    ]
-                    if version.state.version > 1 { view["previous"] = version.state.version - 1 }
-                    return view
-                },
-            ],
-            context: context)
+        var values: [String: Any] = [
+            "id": id, "recordLink": "/records/\(id)" + Self.asOfQuery(asOf),
+            "versions": versions.reversed().map { version in
+                var view: [String: Any] = [
+                    "version": version.state.version, "seq": version.seq, "recordedAt": version.recordedAt.rfc3339,
+                    "cause": RecordView.cause(version.cause), "actor": version.actor,
+                    "hasChanges": !version.changes.isEmpty, "changes": RecordView.changes(version.changes),
+                    "mayRevert": mayRevert && version.state.version != current?.version,
+                ]
+                if version.state.version > 1 { view["previous"] = version.state.version - 1 }
+                return view
+            },
+        ]
+        if let asOf {
+            values["past"] = Self.past(asOf, showing: "the history of this record as it was", now: "/records/\(id)/history", "See it now")
+        }
+        return pages.render("history", values, context: context)
     }
 
     /// Two versions side by side, every term of either, the changed ones marked.
@@ -311,6 +324,18 @@ struct SitePages {
                 },
             ],
             context: context)
+    }
+
+    /// The banner of a page viewed as of a position in the log: what it shows, as of when, and the same page now.
+    static func past(_ position: LogPosition, showing subject: String, now link: String, _ linkText: String) -> [String: Any] {
+        var banner: [String: Any] = ["subject": subject, "seq": position.seq, "nowLink": link, "nowText": linkText]
+        if let recordedAt = position.recordedAt { banner["recordedAt"] = recordedAt.rfc3339 }
+        return banner
+    }
+
+    /// `?asOf=SEQ` for a link that keeps a page in the past, or nothing.
+    static func asOfQuery(_ position: LogPosition?) -> String {
+        position.map { "?asOf=\($0.seq)" } ?? ""
     }
 
     /// What a contributor is told after a form went through.
