@@ -23,6 +23,8 @@ struct AuditBench: AsyncParsableCommand {
     @Option(help: "Versions the record with the long history should have.") var versions: Int64 = 1000
     @Option(help: "Times each request is made.") var requests = 50
     @Option(help: "The port to serve on (127.0.0.1 only).") var port = 8098
+    @Option(help: "A seq to search as of (repeat for several; default: where the log ended before the long history was made).")
+    var asOf: [Int64] = []
 
     func run() async throws {
         let store = try database.open()
@@ -30,7 +32,7 @@ struct AuditBench: AsyncParsableCommand {
         var query = RecordQuery()
         query.limit = 1
         guard let record = try await store.search(query).records.first else { throw ValidationError("the database holds no records") }
-        let asOf = try store.lastSeq()
+        let positions = asOf.isEmpty ? [try store.lastSeq()] : asOf
         try lengthen(record.id, store: store, admin: admin)
         _ = try store.checkpoint()
         let server = Task {
@@ -47,7 +49,7 @@ struct AuditBench: AsyncParsableCommand {
         var paths = [("/api/records/\(record.id)/history", "history of a record with \(versions) versions")]
         for search in searches {
             paths.append((search, "search now"))
-            paths.append((search + "&asOf=\(asOf)", "the same as of seq \(asOf)"))
+            for seq in positions { paths.append((search + "&asOf=\(seq)", "the same as of seq \(seq)")) }
         }
         for (path, label) in paths {
             var latencies: [Double] = []
