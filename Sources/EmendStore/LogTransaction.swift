@@ -15,6 +15,8 @@ public struct LogTransaction {
     private let signingKey: Curve25519.Signing.PrivateKey
     /// The tree size of the last checkpoint.
     private var checkpointed: Int64
+    /// When the last event was recorded: times never go back along the log, so a time finds its seq by bisection.
+    private var lastRecordedAt: Int64
 
     init(db: Database, now: Timestamp, signingKey: Curve25519.Signing.PrivateKey) throws {
         self.db = db
@@ -28,10 +30,12 @@ public struct LogTransaction {
         if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash, recorded_at FROM events ORDER BY seq DESC LIMIT 1")) {
             lastSeq = row["seq"]
             lastHash = [UInt8](row["hash"] as Data)
-            self.now = max(now, Timestamp(milliseconds: row["recorded_at"]))
+            lastRecordedAt = row["recorded_at"]
+            self.now = max(now, Timestamp(milliseconds: lastRecordedAt))
         } else {
             lastSeq = 0
             lastHash = HashChain.genesis
+            lastRecordedAt = Int64.min
             self.now = now
         }
     }
@@ -102,6 +106,9 @@ public struct LogTransaction {
         guard event.seq == lastSeq + 1, event.previousHash == lastHash else {
             throw StoreError.corrupt(seq: event.seq, reason: "does not follow seq \(lastSeq) in the chain")
         }
+        guard event.recordedAt.milliseconds >= lastRecordedAt else {
+            throw StoreError.corrupt(seq: event.seq, reason: "recorded at \(event.recordedAt.rfc3339), before the event before it")
+        }
         insertEvent.bind(event.seq.databaseValue, at: 1)
         insertEvent.bind(event.id.databaseValue, at: 2)
         insertEvent.bind(event.stream.databaseValue, at: 3)
@@ -114,6 +121,7 @@ public struct LogTransaction {
         try insertEvent.executeBound(db: db)
         lastSeq = event.seq
         lastHash = event.hash
+        lastRecordedAt = event.recordedAt.milliseconds
         if lastSeq - checkpointed >= Checkpoints.interval { try checkpoint() }
     }
 

@@ -106,7 +106,13 @@ extension Store {
             guard seq == summary.events + 1 else { throw StoreError.corrupt(seq: summary.events + 1, reason: "missing from the log") }
             let type = text(handle, 4)
             let milliseconds = sqlite3_column_int64(handle, 5)
-            if milliseconds != recordedAt.milliseconds { recordedAt = (milliseconds, Timestamp(milliseconds: milliseconds).rfc3339) }
+            if milliseconds != recordedAt.milliseconds {
+                // Times never go back along the log: `asOf` a time finds its seq by bisection.
+                guard milliseconds > recordedAt.milliseconds else {
+                    throw StoreError.corrupt(seq: seq, reason: "recorded before the event before it")
+                }
+                recordedAt = (milliseconds, Timestamp(milliseconds: milliseconds).rfc3339)
+            }
             let canonical = HashChain.canonical(
                 seq: seq, id: text(handle, 1), stream: text(handle, 2), streamVersion: sqlite3_column_int64(handle, 3),
                 type: type, recordedAt: recordedAt.text, actor: text(handle, 6), canonicalData: bytes(handle, 7))

@@ -45,6 +45,32 @@ import Testing
         #expect(try copy.lastSeq() == 0)
     }
 
+    @Test func replayFromAnExportRefusesTimeGoingBack() throws {
+        // Given an export whose fifth event is dated before the fourth, re-chained so that every hash holds
+        let store = try populated()
+        var events: [StoredEvent] = []
+        try store.forEachEvent { events.append($0) }
+        events[4].event.recordedAt = Timestamp(milliseconds: events[3].event.recordedAt.milliseconds - 1)
+        var previous = HashChain.genesis
+        let lines = events.enumerated().map { index, stored in
+            var stored = stored
+            let event = stored.event
+            stored.prevHash = previous
+            stored.hash = HashChain.hash(
+                previous: previous,
+                canonical: HashChain.canonical(
+                    seq: event.seq, id: event.id, stream: event.stream, streamVersion: event.streamVersion, type: event.type,
+                    recordedAt: event.recordedAt, actor: event.actor, canonicalData: CanonicalJSON.encode(event.data)))
+            previous = stored.hash
+            return (lineNumber: index + 1, text: NDJSONLog.line(stored))
+        }
+        // When it is replayed, then it is refused at that event, and nothing is loaded
+        let copy = try Store.inMemory()
+        let error = #expect(throws: StoreError.self) { try copy.replay(from: lines) }
+        #expect(error.map { "\($0)" } == "line 5: seq 5: recorded at \(events[4].event.recordedAt.rfc3339), before the event before it")
+        #expect(try copy.lastSeq() == 0)
+    }
+
     @Test func replayUntilASeqGivesTheStateAsOfThen() throws {
         let store = try populated()
         try store.replay(until: 21)
