@@ -65,6 +65,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     let api = router.group("api").add(middleware: BearerTokenMiddleware(store: store))
     RecordsAPI(store: store, contributors: contributors).addRoutes(to: api)
     ModerationAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: api)
+    ChangesAPI(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: api)
     LogAPI(store: store).addRoutes(to: api)
     api.get("openapi.json") { _, _ in OpenAPIDocument.response }
 
