@@ -95,8 +95,6 @@ struct ChangesAPI {
             "title": "Changes curators made", "id": baseURL + path, "selfLink": baseURL + path,
             "updated": events.first?.value[0].recordedAt.rfc3339 ?? Timestamp(milliseconds: 0).rfc3339, "entries": entries,
         ]
-        return Response(
-            status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: pages.library.render(values, withTemplate: "feed") ?? "")))
+        return pages.atom(values)
     }
 }

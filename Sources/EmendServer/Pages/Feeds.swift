@@ -49,8 +49,6 @@ struct Feeds {
             "title": title, "id": "\(baseURL)\(path)", "selfLink": "\(baseURL)\(path)",
             "updated": decisions.first?.decidedAt?.rfc3339 ?? Timestamp(milliseconds: 0).rfc3339, "entries": entries,
         ]
-        return Response(
-            status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: pages.library.render(values, withTemplate: "feed") ?? "")))
+        return pages.atom(values)
     }
 }

@@ -7,6 +7,14 @@ import Mustache
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
 
+    /// An Atom feed (the `feed` template): `title`, `id`, `selfLink`, `updated`, and `entries` of `id` (a UUID),
+    /// `title`, `link`, `updated` and `summary`.
+    func atom(_ values: [String: Any]) -> Response {
+        Response(
+            status: .ok, headers: [.contentType: "application/atom+xml; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: library.render(values, withTemplate: "feed") ?? "")))
+    }
+
     /// Renders `template` with what every page needs: the signed-in user and the CSRF token for its forms.
     func render(_ template: String, _ values: [String: Any], context: EmendRequestContext, status: HTTPResponse.Status = .ok) -> Response {
         var values = values
