@@ -16,6 +16,9 @@ extension Store {
     /// The public half of the checkpoint key: what anyone checks checkpoints with.
     public var publicKey: Curve25519.Signing.PublicKey { signingKey.publicKey }
 
+    /// The public key's 32 raw bytes in lowercase hex, as `/api/checkpoints/key` and the auditor console show it.
+    public var publicKeyHex: String { Array(signingKey.publicKey.rawRepresentation).hexString }
+
     public func latestCheckpoint() throws -> Checkpoint? {
         try read { db in try Checkpoints.latest(db) }
     }

@@ -255,6 +255,9 @@ import Testing
             #expect(queue["items"]?[0]?["proposal"]?["id"] == .string(proposal))
             let closed = try #require(try app.store.contributions(onRecord: id).reports.first)
             #expect(closed.status == "proposed" && closed.proposalID == proposal)
+            let proposedReports = try await client.execute(
+                uri: "/api/moderation/queue?kind=report&status=proposed", method: .get, headers: [.authorization: "Bearer \(app.curatorToken)"]).jsonBody
+            #expect(proposedReports["items"]?[0]?["report"]?["proposal"] == .string(proposal), "\(proposedReports)")
             #expect(try await client.post("/api/reports/\(report)/proposal", json: #"{"changes": {"year": "1911"}}"#, token: app.curatorToken).status == .conflict)
             // And accepting it makes the new version, and a replay gives the same read models
             #expect(try await client.post("/api/proposals/\(proposal)/accept", json: "{}", token: app.curatorToken).jsonBody["version"] == 2)

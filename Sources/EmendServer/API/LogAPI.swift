@@ -56,7 +56,7 @@ struct LogAPI {
 
     @Sendable func key(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {
         try RecordsAPI.onlyParameters([], request)
-        return JSONResponse(["publicKey": .string(Array(store.publicKey.rawRepresentation).hexString)])
+        return JSONResponse(["publicKey": .string(store.publicKeyHex)])
     }
 
     @Sendable func consistencyProof(_ request: Request, context: EmendRequestContext) throws -> JSONResponse {

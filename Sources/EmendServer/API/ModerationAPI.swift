@@ -109,9 +109,10 @@ struct ModerationAPI {
                 }
                 kind = value
             case "status":
-                guard ["open", "needs-info", "accepted", "rejected", "fixed", "not-a-problem", "duplicate"].contains(value) else {
+                guard ["open", "needs-info", "accepted", "rejected", "fixed", "not-a-problem", "duplicate", "proposed"].contains(value) else {
                     throw RequestError.badParameter(
-                        "status", reason: "open, needs-info, accepted or rejected (proposals), fixed, not-a-problem or duplicate (reports); got \"\(value)\"")
+                        "status",
+                        reason: "open, needs-info, accepted or rejected (proposals), fixed, not-a-problem, duplicate or proposed (reports); got \"\(value)\"")
                 }
                 query.status = value
             case "institutionCode": query.institutionCode = value

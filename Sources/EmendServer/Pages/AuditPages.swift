@@ -29,7 +29,7 @@ struct AuditPages {
         var values: [String: Any] = [
             "types": RecordView.options(EventType.all, selected: filter.type).map { $0.merging(["label": $0["value"]!]) { $1 } },
             "actor": filter.actor ?? "", "stream": filter.stream ?? "", "lastSeq": try store.lastSeq(),
-            "publicKey": [UInt8](store.publicKey.rawRepresentation).hexString,
+            "publicKey": store.publicKeyHex,
             "checkpoints": try store.checkpoints().map { checkpoint in
                 [
                     "treeSize": checkpoint.treeSize, "rootHash": checkpoint.rootHash.hexString, "timestamp": checkpoint.timestamp.rfc3339,
