@@ -90,6 +90,12 @@ public struct RecordState: Sendable, Equatable {
         return rows
     }
 
+    /// What a RecordRevised from `old` to `new` carries as `extensions`: the new rows of each row type that differs.
+    public static func extensionChanges(from old: ExtensionRows, to new: ExtensionRows) -> ExtensionRows {
+        let changed = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }
+        return Dictionary(uniqueKeysWithValues: changed.map { ($0, new[$0] ?? []) })
+    }
+
     public static func json(_ extensions: ExtensionRows) -> JSONValue {
         .object(extensions.mapValues { .array($0.map(JSONValue.init)) })
     }

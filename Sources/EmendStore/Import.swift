@@ -166,20 +166,15 @@ extension Store {
         if !disputed.isEmpty {
             try Self.queueDisagreement(disputed, record: id, source: source, actor: actor, log: &log, summary: &summary)
         }
-        let changedExtensions = Set(existing.state.extensions.keys).union(record.extensions.keys)
-            .filter { existing.state.extensions[$0] != record.extensions[$0] }
-        guard !changes.isEmpty || !changedExtensions.isEmpty else {
+        let extensions = RecordState.extensionChanges(from: existing.state.extensions, to: record.extensions)
+        guard !changes.isEmpty || !extensions.isEmpty else {
             summary.unchanged += 1
             return
         }
         var data: [String: JSONValue] = [
             "cause": ["kind": "import", "dataset": .string(source.datasetID)], "changes": TermChange.json(changes),
         ]
-        if !changedExtensions.isEmpty {
-            data["extensions"] = .object(Dictionary(uniqueKeysWithValues: changedExtensions.map {
-                ($0, JSONValue.array((record.extensions[$0] ?? []).map(JSONValue.init)))
-            }))
-        }
+        if !extensions.isEmpty { data["extensions"] = RecordState.json(extensions) }
         try log.append(
             NewEvent(stream: stream, type: EventType.recordRevised, actor: actor, data: .object(data)),
             expectedVersion: existing.state.version)

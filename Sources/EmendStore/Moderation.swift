@@ -116,17 +116,15 @@ extension Store {
                 throw InvalidInput(field: "version", reason: "an earlier version of record \(id), from 1 to \(current.version - 1); got \(version)")
             }
             let changes = TermChange.between(current.fields, target.fields)
-            let changedExtensions = Set(current.extensions.keys).union(target.extensions.keys).filter { current.extensions[$0] != target.extensions[$0] }
-            guard !changes.isEmpty || !changedExtensions.isEmpty else {
+            let extensions = RecordState.extensionChanges(from: current.extensions, to: target.extensions)
+            guard !changes.isEmpty || !extensions.isEmpty else {
                 throw InvalidInput(field: "version", reason: "version \(version) holds the same values as the current version \(current.version)")
             }
             var data: [String: JSONValue] = [
                 "cause": ["kind": "revert", "version": .int(version), "reason": .string(reason), "curator": .string(curator.id)],
                 "changes": TermChange.json(changes),
             ]
-            if !changedExtensions.isEmpty {
-                data["extensions"] = RecordState.json(Dictionary(uniqueKeysWithValues: changedExtensions.map { ($0, target.extensions[$0] ?? []) }))
-            }
+            if !extensions.isEmpty { data["extensions"] = RecordState.json(extensions) }
             let revision = try log.append(
                 NewEvent(stream: RecordState.stream(id), type: EventType.recordRevised, actor: curator.id, data: .object(data)),
                 expectedVersion: current.version)
