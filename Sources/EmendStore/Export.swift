@@ -7,8 +7,8 @@ extension Store {
     ///
     /// A record's terms come from the source columns of its dataset's imports (each `DatasetImported` names them),
     /// from accepted corrections (`corrections`), or from an earlier version that a revert restored (kept in
-    /// `record_history`). An import recorded before imports named their columns counts as every term of the registry
-    /// and its unknown terms.
+    /// `record_history`). An import that names no columns (as none did before they were recorded) counts as every term
+    /// of the registry and its unknown terms.
     public func exportTerms(_ query: RecordQuery) throws -> [String] {
         try read { db in
             var terms = Set<String>()
@@ -22,7 +22,7 @@ extension Store {
             }
             for data in try String.fetchAll(db, sql: sql, arguments: arguments) {
                 let summary = try JSONParser.parse(data)
-                if let named = summary["terms"]?.arrayValue {
+                if let named = summary["terms"]?.arrayValue, !named.isEmpty {
                     terms.formUnion(named.compactMap(\.stringValue))
                 } else {
                     terms.formUnion(TermRegistry.shared.terms.map(\.name))

@@ -32,10 +32,9 @@ enum Given {
         return SourceRecord(location: "test.csv line \(number + 1)", key: fields["occurrenceID"], fields: fields)
     }
 
-    static func source(_ dataset: String = "test") -> ImportSource {
-        ImportSource(
-            datasetID: dataset, title: "Test", source: "test.csv", terms: specimen(0).fields.keys.sorted(), unknownTerms: [],
-            replacedTerms: [:])
+    /// The import of a test source whose columns are `terms`.
+    static func source(_ dataset: String = "test", terms: [String] = specimen(0).fields.keys.sorted()) -> ImportSource {
+        ImportSource(datasetID: dataset, title: "Test", source: "test.csv", terms: terms, unknownTerms: [], replacedTerms: [:])
     }
 
     /// A store with a clock that ticks one second per transaction.
@@ -47,7 +46,8 @@ enum Given {
     @discardableResult
     static func imported(_ records: [SourceRecord], into store: Store, dataset: String = "test") throws -> ImportSummary {
         var reader = ArrayReader(records)
-        return try store.importRecords(from: &reader, source: source(dataset))
+        let terms = Set(records.flatMap(\.fields.keys)).sorted()
+        return try store.importRecords(from: &reader, source: source(dataset, terms: terms))
     }
 }
 

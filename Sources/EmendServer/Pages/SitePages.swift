@@ -70,7 +70,7 @@ struct SitePages {
             "activeFilters": filters.map { filter in
                 ["name": filter.0, "value": filter.1, "removeLink": link(kept.filter { $0 != filter })]
             },
-            "total": result.total,
+            "total": result.total, "hasResults": result.total > 0,
             "records": result.records.map { record in
                 let fields = record.fields
                 return [
