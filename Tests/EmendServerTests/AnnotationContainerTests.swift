@@ -110,6 +110,25 @@ import Testing
         }
     }
 
+    @Test func aNoteACuratorHidLeavesTheContainer() async throws {
+        let app = try await TestApp()
+        try await app.test { client async throws in
+            // Given two notes, one of which the curator hides
+            let kept = try await client.post("/annotations/", json: annotation(on: record, text: "kept"), token: app.contributorToken)
+            let hidden = try await client.post("/annotations/", json: annotation(on: record, text: "spam"), token: app.contributorToken)
+            let hiddenPath = String(try #require(hidden.headers[.location]).dropFirst("http://127.0.0.1:8080".count))
+            let hide = try await client.post(
+                "/api/annotations/\(hiddenPath.split(separator: "/").last ?? "")/hide", json: #"{"reason": "spam"}"#, token: app.curatorToken)
+            #expect(hide.status == .noContent, "\(hide.text)")
+            // When the container and the hidden note are read
+            let container = try await client.get("/annotations/").jsonBody
+            // Then only the kept note is there, and the hidden one is not found
+            #expect(container["total"] == 1)
+            #expect(container["first"]?["items"]?[0]?["id"] == kept.jsonBody["id"])
+            #expect(try await client.get(hiddenPath).status == .notFound)
+        }
+    }
+
     @Test func acceptedCorrectionsReadAsEditingAnnotations() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

@@ -241,7 +241,7 @@ struct CKANAPI {
         query.limit = max(limit, 1)
         let offset = try Self.integer(parameters, "offset")
         let after = parameters["after"].flatMap(Self.scalarText).flatMap { $0.isEmpty ? nil : $0 }
-        if after != nil, offset != nil { throw Failure.validation("after", "give after or offset, not both") }
+        if after != nil, (offset ?? 0) > 0 { throw Failure.validation("after", "give after or an offset, not both") }
         let includeTotal = try Self.flag(parameters, "include_total") ?? true
         let fields = try Self.fieldList(try Self.json(parameters, "fields"))
 
@@ -252,7 +252,7 @@ struct CKANAPI {
             let result = try await store.search(query)
             (records, total, next) = (result.records, result.total, result.next)
         } else {
-            switch try await store.searchStart(query, offset: offset ?? 0) {
+            switch try await store.searchStart(query, offset: offset ?? 0) {  // no offset: the first page
             case .cursor(let cursor):
                 query.cursor = cursor
                 let result = try await store.search(query)
