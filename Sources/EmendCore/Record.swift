@@ -7,6 +7,9 @@ public enum EventType {
     /// `record/<id>` version n+1: `{"cause": {...}, "changes": {term: {"from", "to"}}, "extensions"?: {...}}`;
     /// `to` null removes the term; `extensions` replaces the rows of each row type it names.
     public static let recordRevised = "RecordRevised"
+    /// `citation/<id>` version 1: `{"parameters": [[name, value]...], "seq", "total"}`: a search cited as of a log
+    /// position; the id derives from the parameters and the seq, so citing the same again finds this one.
+    public static let citationCreated = "CitationCreated"
     /// `dataset/<id>`: one per import, with its summary.
     public static let datasetImported = "DatasetImported"
     /// `user/<id>`: `{"name", "role", "scopes": [...]}`.
@@ -131,6 +134,13 @@ public enum Identifiers {
         var hasher = SHA256()
         hasher.update(data: Array(dataset.utf8) + [0x1F] + Array(key.utf8))
         return base32(Array(hasher.finalize().prefix(13))).prefix(20).description
+    }
+
+    /// A citation's id: 12 base32 characters of SHA-256 over the canonical JSON of its search parameters and seq.
+    public static func citationID(parameters: [(String, String)], seq: Int64) -> String {
+        let canonical = CanonicalJSON.encode(
+            ["parameters": .array(parameters.map { .array([.string($0.0), .string($0.1)]) }), "seq": .int(seq)])
+        return base32(Array(SHA256.hash(data: canonical).prefix(8))).prefix(12).description
     }
 
     /// A dataset id from a name: lower case letters, digits and single hyphens.

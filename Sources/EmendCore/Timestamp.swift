@@ -11,14 +11,18 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public var description: String { rfc3339 }
 
-    public var rfc3339: String {
+    /// The UTC calendar date and time of day: year, month, day, hour, minute, second, millisecond.
+    public var components: (year: Int64, month: Int64, day: Int64, hour: Int64, minute: Int64, second: Int64, millisecond: Int64) {
         let days = Int64((Double(milliseconds) / 86_400_000).rounded(.down))
         let msOfDay = milliseconds - days * 86_400_000
         let (year, month, day) = Self.civil(fromDays: days)
-        let hours = msOfDay / 3_600_000, minutes = msOfDay / 60_000 % 60
-        let seconds = msOfDay / 1000 % 60, millis = msOfDay % 1000
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2))T\(Self.pad(hours, 2)):"
-            + "\(Self.pad(minutes, 2)):\(Self.pad(seconds, 2)).\(Self.pad(millis, 3))Z"
+        return (year, month, day, msOfDay / 3_600_000, msOfDay / 60_000 % 60, msOfDay / 1000 % 60, msOfDay % 1000)
+    }
+
+    public var rfc3339: String {
+        let c = components
+        return "\(Self.pad(c.year, 4))-\(Self.pad(c.month, 2))-\(Self.pad(c.day, 2))T\(Self.pad(c.hour, 2)):"
+            + "\(Self.pad(c.minute, 2)):\(Self.pad(c.second, 2)).\(Self.pad(c.millisecond, 3))Z"
     }
 
     /// Parses RFC 3339 / ISO 8601 date-times with an offset or `Z` (`2024-05-01T12:00:00Z`, `...12:00:00.5+02:00`)

@@ -12,6 +12,8 @@ public final class DarwinCoreSource: SourceRecordReader {
     public let title: String?
     public let descriptor: ArchiveDescriptor
     /// Column names that are not Darwin Core or Dublin Core terms: kept on the records under these names.
+    /// The terms of the core file's columns and defaults, as records get them.
+    public var terms: [String] { coreColumns.map(\.term) }
     public private(set) var unknownTerms: [String] = []
     /// Legacy names and the current terms they were mapped to.
     public private(set) var replacedTerms: [String: String] = [:]

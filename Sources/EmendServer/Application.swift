@@ -16,14 +16,17 @@ public struct ServerConfiguration: Sendable {
     public var secureCookies: Bool
     /// bcrypt's work factor: 12 in production; tests lower it to keep fast.
     public var bcryptCost: UInt8
+    /// The DOI prefix citations are given identifiers under: DataCite's test prefix until the site has its own.
+    public var doiPrefix: String
     /// Anonymous reports allowed per client address in `reportWindow` seconds.
     public var reportLimit: Int
     public var reportWindow: Double
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, secureCookies: Bool = false,
-        bcryptCost: UInt8 = 12, reportLimit: Int = 5, reportWindow: Double = 600
+        bcryptCost: UInt8 = 12, reportLimit: Int = 5, reportWindow: Double = 600, doiPrefix: String = "10.5072"
     ) {
+        self.doiPrefix = doiPrefix
         self.host = host
         self.port = port
         self.publicURL = publicURL ?? "http://\(host):\(port)"
@@ -65,6 +68,9 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     let api = router.group("api").add(middleware: BearerTokenMiddleware(store: store))
     RecordsAPI(store: store, contributors: contributors).addRoutes(to: api)
     ModerationAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: api)
+    let citations = Citations(store: store, baseURL: configuration.publicURL, doiPrefix: configuration.doiPrefix)
+    ExportAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: api)
+    CitationsAPI(citations: citations).addRoutes(to: api)
     ChangesAPI(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: api)
     LogAPI(store: store).addRoutes(to: api)
     api.get("openapi.json") { _, _ in OpenAPIDocument.response }
@@ -84,6 +90,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     AccountPages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     ModerationPages(store: store, pages: pages).addRoutes(to: site)
     AuditPages(store: store, pages: pages).addRoutes(to: site)
+    CitationPages(citations: citations, pages: pages).addRoutes(to: site)
     Feeds(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: router)
     return router
 }

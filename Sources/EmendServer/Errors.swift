@@ -11,6 +11,10 @@ enum RequestError: Error {
     case rateLimited(retryAfterSeconds: Int)
 }
 
+extension RequestError: CustomStringConvertible {
+    var description: String { ErrorDescription(self).message }
+}
+
 /// Every error, mapped to its HTTP status and code in this one place.
 struct ErrorDescription {
     var status: HTTPResponse.Status

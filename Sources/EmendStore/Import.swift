@@ -8,14 +8,20 @@ public struct ImportSource: Sendable {
     public var title: String
     /// The file or folder name, for the dataset's history.
     public var source: String
+    /// The terms the source's core rows can give a record, as read (current names, and unknown terms as they are):
+    /// a download of the dataset has these columns.
+    public var terms: [String]
     /// Column names that are not Darwin Core terms (kept on the records), and legacy names mapped to current terms.
     public var unknownTerms: [String]
     public var replacedTerms: [String: String]
 
-    public init(datasetID: String, title: String, source: String, unknownTerms: [String], replacedTerms: [String: String]) {
+    public init(
+        datasetID: String, title: String, source: String, terms: [String], unknownTerms: [String], replacedTerms: [String: String]
+    ) {
         self.datasetID = datasetID
         self.title = title
         self.source = source
+        self.terms = terms
         self.unknownTerms = unknownTerms
         self.replacedTerms = replacedTerms
     }
@@ -239,6 +245,7 @@ extension Store {
             "revised": .int(Int64(summary.revised)), "unchanged": .int(Int64(summary.unchanged)),
             "missing": .int(Int64(summary.missing)), "disagreements": .int(Int64(summary.disagreements)),
             "skipped": .object(Dictionary(uniqueKeysWithValues: summary.problemCounts.map { ($0.key.rawValue, .int(Int64($0.value))) })),
+            "terms": .array(source.terms.map(JSONValue.string)),
             "unknownTerms": .array(source.unknownTerms.map(JSONValue.string)),
             "replacedTerms": JSONValue(source.replacedTerms),
         ]

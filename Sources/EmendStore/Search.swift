@@ -116,27 +116,41 @@ extension Store {
         let after = try query.cursor.map { try Self.decodeCursor($0, sort: query.sort, asOf: query.asOf) }
         return try await writer.read { db in
             let past = try query.asOf.map { try SearchSource.Past($0, db: db) }
-            let pageSources = past.map { [SearchSource(.unchanged, $0), SearchSource(.history, $0)] } ?? [SearchSource(.now)]
+            let (records, next) = try Self.page(db, query: query, past: past, after: after)
             let countSources =
                 past.map { [SearchSource(.now), SearchSource(.changed, $0), SearchSource(.history, $0)] } ?? [SearchSource(.now)]
-            let rows = try Self.page(
-                db, query: query, sources: pageSources, filters: try Self.filters(query, in: pageSources), after: after)
-            var next: String?
-            if rows.count > query.limit {
-                let last = rows[query.limit - 1]
-                next = Self.encodeCursor(
-                    sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"],
-                    asOf: query.asOf)
-            }
-            let records = rows.prefix(query.limit).map { row in
-                RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
-            }
             let filters = try Self.filters(query, in: countSources)
             return SearchResult(
                 total: try Self.total(db, query: query, sources: countSources, filters: filters), records: records, next: next,
                 facets: try query.facets.map { term in (term, try Self.facet(db, term: term, sources: countSources, filters: filters)) },
                 asOf: query.asOf)
         }
+    }
+
+    /// One page of the records matching `query`, as `search` gives it, without the total and the facets: what a
+    /// download reads, page after page.
+    public func searchPage(_ query: RecordQuery) async throws -> (records: [RecordSummary], next: String?) {
+        let after = try query.cursor.map { try Self.decodeCursor($0, sort: query.sort, asOf: query.asOf) }
+        return try await writer.read { db in
+            try Self.page(db, query: query, past: try query.asOf.map { try SearchSource.Past($0, db: db) }, after: after)
+        }
+    }
+
+    private static func page(
+        _ db: Database, query: RecordQuery, past: SearchSource.Past?, after: (DatabaseValue, Int64)?
+    ) throws -> (records: [RecordSummary], next: String?) {
+        let sources = past.map { [SearchSource(.unchanged, $0), SearchSource(.history, $0)] } ?? [SearchSource(.now)]
+        let rows = try Self.pageRows(db, query: query, sources: sources, filters: try Self.filters(query, in: sources), after: after)
+        var next: String?
+        if rows.count > query.limit {
+            let last = rows[query.limit - 1]
+            next = Self.encodeCursor(
+                sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
+        }
+        let records = rows.prefix(query.limit).map { row in
+            RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
+        }
+        return (records, next)
     }
 
     /// Rows of a table a search reads, and whether they count for or against the total and the facets.
@@ -235,7 +249,7 @@ extension Store {
 
     /// The page's rows, one more than the limit when there are more. From several sources, each gives its own first
     /// rows in the page's order, and those are merged.
-    private static func page(
+    private static func pageRows(
         _ db: Database, query: RecordQuery, sources: [SearchSource], filters: [Conditions], after: (DatabaseValue, Int64)?
     ) throws -> [Row] {
         var arms: [String] = []

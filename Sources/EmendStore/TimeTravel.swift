@@ -34,6 +34,17 @@ extension Store {
         }
     }
 
+    /// Where the log ends now: a download of the records now is read as of it, so that its pages, read one after
+    /// another, are all of one moment.
+    public func currentPosition() throws -> LogPosition {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, recorded_at FROM events ORDER BY seq DESC LIMIT 1") else {
+                return LogPosition(seq: 0, recordedAt: nil)
+            }
+            return LogPosition(seq: row["seq"], recordedAt: Timestamp(milliseconds: row["recorded_at"]))
+        }
+    }
+
     /// The last event recorded at or before `time`, 0 when none was. A transaction never records an event earlier
     /// than the one before it (`LogTransaction.now`), so times follow seq and a binary search finds it.
     private static func lastSeq(recordedBy time: Timestamp, lastSeq: Int64, db: Database) throws -> Int64 {

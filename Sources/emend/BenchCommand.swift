@@ -10,7 +10,7 @@ import FoundationNetworking
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks on generated data; run them on a release build.",
-        subcommands: [ImportBench.self, ModerationBench.self, AuditBench.self])
+        subcommands: [ImportBench.self, ModerationBench.self, AuditBench.self, ExportBench.self])
 
     struct ImportBench: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -33,7 +33,7 @@ struct BenchCommand: ParsableCommand {
                 var start = Date()
                 let summary = try store.importRecords(
                     from: &source,
-                    source: ImportSource(datasetID: "bench", title: "bench", source: csv, unknownTerms: [], replacedTerms: [:]))
+                    source: ImportSource(datasetID: "bench", title: "bench", source: csv, terms: source.terms, unknownTerms: [], replacedTerms: [:]))
                 importTimes.append(Date().timeIntervalSince(start))
                 // Readers map the database file, so verify's mapped pages would count as resident: the import's own
                 // peak is read before anything else runs.

@@ -7,7 +7,7 @@ struct Emend: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Emend: museum specimen records, open to correction, with a log anyone can verify.",
         subcommands: [
-            ImportCommand.self, ServeCommand.self, UserCommand.self, LogCommand.self, ReplayCommand.self,
+            ImportCommand.self, ExportCommand.self, ServeCommand.self, UserCommand.self, LogCommand.self, ReplayCommand.self,
             VerifyCommand.self, CheckpointCommand.self, BenchCommand.self,
         ])
 }

@@ -34,7 +34,7 @@ struct ImportCommand: ParsableCommand {
                 from: &reader,
                 source: ImportSource(
                     datasetID: datasetID, title: dataset ?? source.title ?? name, source: source.sourceName,
-                    unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms),
+                    terms: source.terms, unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms),
                 progress: { progress.show(Int64($0.rows), "rows") })
         } catch let error as ImportError {
             progress.finish()

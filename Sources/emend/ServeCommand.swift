@@ -23,6 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address the public uses, e.g. https://emend.example.org (default: http://HOST:PORT).") var publicURL: String?
     @Flag(help: "Mark cookies Secure: set this when the site is served over HTTPS, directly or behind a TLS proxy.")
     var secureCookies = false
+    @Option(help: "The DOI prefix that citations are named under (default: DataCite's test prefix 10.5072).") var doiPrefix = "10.5072"
 
     func run() async throws {
         let store = demo ? try Self.demoStore() : try database.open()
@@ -30,7 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
         if try store.lastSeq() > 0 { _ = try store.checkpoint() }
         Self.announce("Emend on http://\(host):\(port)/")
         let app = try await buildApplication(store: store, configuration: ServerConfiguration(
-                host: host, port: port, publicURL: publicURL, secureCookies: secureCookies || publicURL?.hasPrefix("https://") == true))
+                host: host, port: port, publicURL: publicURL, secureCookies: secureCookies || publicURL?.hasPrefix("https://") == true,
+                doiPrefix: doiPrefix))
         try await app.runService()
     }
 
@@ -47,7 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
                 from: &source,
                 source: ImportSource(
                     datasetID: Identifiers.slug(name), title: source.title ?? name, source: source.sourceName,
-                    unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms))
+                    terms: source.terms, unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms))
             announce("Demo: imported \(summary.added) records from \(source.sourceName)")
         }
         for (name, role) in [("demo-contributor", Role.contributor), ("demo-curator", Role.curator)] {

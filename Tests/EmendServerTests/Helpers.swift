@@ -41,7 +41,7 @@ struct TestApp {
         var source = try DarwinCoreSource.open(path: csv.path)
         try store.importRecords(
             from: &source,
-            source: ImportSource(datasetID: "test", title: "Test specimens", source: "specimens.csv", unknownTerms: [], replacedTerms: [:]))
+            source: ImportSource(datasetID: "test", title: "Test specimens", source: "specimens.csv", terms: source.terms, unknownTerms: [], replacedTerms: [:]))
         contributorToken = try store.addUser(name: "contributor", role: .contributor, scopes: []).1
         curatorToken = try store.addUser(name: "curator", role: .curator, scopes: ["NHMUK"]).1
         self.reportLimit = reportLimit

@@ -33,7 +33,9 @@ enum Given {
     }
 
     static func source(_ dataset: String = "test") -> ImportSource {
-        ImportSource(datasetID: dataset, title: "Test", source: "test.csv", unknownTerms: [], replacedTerms: [:])
+        ImportSource(
+            datasetID: dataset, title: "Test", source: "test.csv", terms: specimen(0).fields.keys.sorted(), unknownTerms: [],
+            replacedTerms: [:])
     }
 
     /// A store with a clock that ticks one second per transaction.

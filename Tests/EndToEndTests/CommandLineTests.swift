@@ -122,7 +122,7 @@ import Testing
 
     @Test func helpExplainsEachCommand() throws {
         let help = try CLI.run(["help"])
-        for command in ["import", "serve", "user", "log", "replay", "verify", "checkpoint", "bench"] {
+        for command in ["import", "export", "serve", "user", "log", "replay", "verify", "checkpoint", "bench"] {
             #expect(help.stdout.contains("  \(command)"), "missing \(command)")
         }
         #expect(try CLI.run(["help", "import"]).stdout.contains("all or nothing"))

@@ -59,6 +59,11 @@ enum SearchParameters {
         return query
     }
 
+    /// The search page for these parameters, each name and value percent-encoded.
+    static func searchPath(_ pairs: [(String, String)]) -> String {
+        "/search?" + pairs.map { "\(SitePages.escape($0.0))=\(SitePages.escape($0.1))" }.joined(separator: "&")
+    }
+
     private static var termList: String { SearchTerm.allCases.map(\.rawValue).joined(separator: ", ") }
 
     private static func unknown(_ name: String) -> RequestError {

@@ -1,4 +1,5 @@
 import EmendCore
+import EmendInterchange
 import EmendStore
 import Foundation
 import Hummingbird
@@ -55,9 +56,7 @@ struct SitePages {
         do { result = try await store.search(query) } catch let error as InvalidInput {
             return pages.render("search", ["error": error.description, "total": 0, "records": [Any]()], context: context, status: .badRequest)
         }
-        func link(_ pairs: [(String, String)]) -> String {
-            "/search?" + pairs.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
-        }
+        func link(_ pairs: [(String, String)]) -> String { SearchParameters.searchPath(pairs) }
         // Links keep a search in the past at the seq it resolved to: a time could resolve further on later, and the
         // cursors would no longer fit.
         let now = parameters.filter { $0.0 != "cursor" && $0.0 != "asOf" }
@@ -82,6 +81,15 @@ struct SitePages {
                     "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
                 ]
             },
+            "downloads": Self.downloads.enumerated().map { index, download in
+                [
+                    "label": download.label, "last": index == Self.downloads.count - 1,
+                    "link": "/api/records/export?" + (kept.filter { $0.0 != "limit" && $0.0 != "facet" } + [("format", download.format.rawValue)])
+                        .map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&"),
+                ]
+            },
+            "citeSearch": kept.filter { !["limit", "facet", "cursor"].contains($0.0) }
+                .map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&"),
             "hasNext": result.next != nil, "next": result.next.map { link(kept + [("cursor", $0)]) } ?? "",
             "facets": result.facets.filter { !$0.values.isEmpty }.map { facet in
                 [
@@ -311,6 +319,12 @@ struct SitePages {
             [
                 "id": dataset.id, "title": dataset.title, "source": dataset.source, "recordCount": dataset.recordCount,
                 "importCount": dataset.importCount, "lastImportAt": dataset.lastImportAt.rfc3339,
+                "versions": try store.datasetImports(id: dataset.id).map { version in
+                    [
+                        "seq": version.seq, "recordedAt": version.recordedAt.rfc3339, "added": version.added, "revised": version.revised,
+                        "link": SearchParameters.searchPath([("dataset", dataset.id), ("asOf", String(version.seq))]),
+                    ]
+                },
                 "facets": result.facets.map { facet in
                     [
                         "label": facet.term.rawValue,
@@ -337,6 +351,11 @@ struct SitePages {
     static func asOfQuery(_ position: LogPosition?) -> String {
         position.map { "?asOf=\($0.seq)" } ?? ""
     }
+
+    /// The search page's download links, in the order shown.
+    static let downloads: [(label: String, format: ExportFormat)] = [
+        ("CSV", .csv), ("TSV", .tsv), ("Darwin Core Archive", .dwca), ("GeoJSON", .geojson), ("NDJSON", .ndjson),
+    ]
 
     /// What a contributor is told after a form went through.
     static let notices = [
