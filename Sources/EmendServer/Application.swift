@@ -74,6 +74,8 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     ChangesAPI(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: api)
     LogAPI(store: store).addRoutes(to: api)
     api.get("openapi.json") { _, _ in OpenAPIDocument.response }
+    AnnotationContainerAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: router)
+    CKANAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: router)
 
     let site = router.group()
         .add(

@@ -89,7 +89,7 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
                 context.logger.error("\(request.method) \(request.uri.path): \(error)")
             }
             var response: Response
-            if request.uri.path.hasPrefix("/api/") {
+            if request.uri.path.hasPrefix("/api/") || request.uri.path.hasPrefix("/annotations") {
                 response = JSONResponse(description.json, status: description.status).response
             } else {
                 response = pages.errorPage(description)

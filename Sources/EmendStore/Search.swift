@@ -239,7 +239,7 @@ extension Store {
     }
 
     /// For each source, the conditions on its rows: which rows it has, and what the query asks for.
-    private static func filters(_ query: RecordQuery, in sources: [SearchSource]) throws -> [Conditions] {
+    static func filters(_ query: RecordQuery, in sources: [SearchSource]) throws -> [Conditions] {
         try sources.map { source in
             var filter = source.selected
             filter.append(try conditions(query, in: source))
@@ -280,7 +280,7 @@ extension Store {
     }
 
     /// Records in import order, or by a column, nulls last, ties in import order.
-    private static func order(column: String?, rowid: String, descending: Bool) -> String {
+    static func order(column: String?, rowid: String, descending: Bool) -> String {
         column.map { "(\($0) IS NULL), \($0) \(descending ? "DESC" : "ASC"), \(rowid)" } ?? rowid
     }
 
@@ -405,7 +405,7 @@ extension Store {
 
     /// base64url of the canonical JSON `[sort, value, rowid]`, and the seq of a search as of the past after those:
     /// a cursor goes on only the search it came from.
-    private static func encodeCursor(sort: SearchSort, value: DatabaseValue, rowid: Int64, asOf: LogPosition?) -> String {
+    static func encodeCursor(sort: SearchSort, value: DatabaseValue, rowid: Int64, asOf: LogPosition?) -> String {
         let sortValue: JSONValue = switch value.storage {
         case .int64(let number): .int(number)
         case .string(let text): .string(text)

@@ -97,7 +97,7 @@ import Testing
             let note = try #require(
                 try await client.post(
                     "/api/records/\(TestApp.id("occ-4"))/annotations", json: #"{"motivation": "commenting", "text": "hm"}"#, token: app.contributorToken
-                ).jsonBody["id"]?.stringValue?.replacingOccurrences(of: "urn:uuid:", with: ""))
+                ).jsonBody["id"]?.stringValue?.split(separator: "/").last.map(String.init))
             for (path, body) in [
                 ("proposals/\(onCNCI)/ask", #"{"question": "why?"}"#), ("reports/\(report)/resolve", #"{"resolution": "not-a-problem"}"#),
                 ("reports/\(report)/proposal", #"{"changes": {"locality": "Legon"}}"#), ("annotations/\(note)/hide", #"{"reason": "x"}"#),
@@ -209,7 +209,7 @@ import Testing
                     .jsonBody["id"]?.stringValue)
             let note = try #require(
                 try await client.post("/api/records/\(id)/annotations", json: #"{"motivation": "commenting", "text": "buy pills"}"#, token: app.contributorToken)
-                    .jsonBody["id"]?.stringValue?.replacingOccurrences(of: "urn:uuid:", with: ""))
+                    .jsonBody["id"]?.stringValue?.split(separator: "/").last.map(String.init))
             // The curator sees both in the queue
             func queue(_ kind: String) async throws -> JSONValue {
                 try await client.execute(uri: "/api/moderation/queue?kind=\(kind)", method: .get, headers: [.authorization: "Bearer \(app.curatorToken)"]).jsonBody

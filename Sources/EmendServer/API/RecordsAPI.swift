@@ -88,7 +88,13 @@ struct RecordsAPI {
     @Sendable func annotate(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let user = try Self.signedIn(context)
         let id = try context.parameters.require("id")
-        let body = try await Self.jsonObject(request, context: context)
+        let note = try Self.note(try await Self.jsonObject(request, context: context), record: id)
+        let annotation = try store.annotate(record: id, motivation: note.motivation, text: note.text, term: note.term, actor: user)
+        return JSONResponse(Representation.annotation(annotation, baseURL: contributors.baseURL), status: .created).response
+    }
+
+    /// What a note on record `id` says, from a W3C Web Annotation or the short form; the store checks the values.
+    static func note(_ body: [String: JSONValue], record id: String) throws -> (motivation: String, text: String, term: String?) {
         var motivation = try Self.string(body, "motivation")
         if let first = body["motivation"]?.arrayValue?.first?.stringValue { motivation = first }
         if let name = motivation, name.hasPrefix("oa:") { motivation = String(name.dropFirst(3)) }
@@ -105,8 +111,7 @@ struct RecordsAPI {
             }
             if let selector = target["selector"]?["value"]?.stringValue, selector.hasPrefix("term=") { term = String(selector.dropFirst(5)) }
         }
-        let annotation = try store.annotate(record: id, motivation: motivation ?? "", text: text ?? "", term: term, actor: user)
-        return JSONResponse(Representation.annotation(annotation, baseURL: contributors.baseURL), status: .created).response
+        return (motivation ?? "", text ?? "", term)
     }
 
     @Sendable func report(_ request: Request, context: EmendRequestContext) async throws -> Response {

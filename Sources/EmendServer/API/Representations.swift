@@ -91,25 +91,37 @@ enum Representation {
         return .object(json)
     }
 
-    /// A note as a W3C Web Annotation (JSON-LD): a textual body on the record, at its version, or on one term.
+    /// A note as a W3C Web Annotation (JSON-LD): a textual body on the record, at its version, or on one term. Its
+    /// `id` is its IRI in the annotation container, `{baseURL}/annotations/{id}`, where it can be read.
     static func annotation(_ annotation: Annotation, baseURL: String) -> JSONValue {
-        var target: [String: JSONValue] = [
-            "type": "SpecificResource",
-            "source": .string("\(baseURL)/api/records/\(annotation.recordID)?version=\(annotation.version)"),
+        [
+            "@context": "http://www.w3.org/ns/anno.jsonld", "id": .string(annotationIRI(annotation.id, baseURL: baseURL)),
+            "type": "Annotation", "motivation": .string(annotation.motivation), "created": .string(annotation.createdAt.rfc3339),
+            "creator": annotationCreator(annotation.actor, name: annotation.actorName),
+            "body": ["type": "TextualBody", "value": .string(annotation.text), "format": "text/plain"],
+            "target": annotationTarget(record: annotation.recordID, version: annotation.version, term: annotation.term, baseURL: baseURL),
         ]
-        if let term = annotation.term {
+    }
+
+    static func annotationIRI(_ id: String, baseURL: String) -> String { "\(baseURL)/annotations/\(id)" }
+
+    /// A contributor as the creator of an annotation: `urn:uuid:` and their user id, and their name when known.
+    static func annotationCreator(_ actor: String, name: String?) -> JSONValue {
+        var creator: [String: JSONValue] = ["id": .string("urn:uuid:\(actor)"), "type": "Person"]
+        if let name { creator["nickname"] = .string(name) }
+        return .object(creator)
+    }
+
+    /// The record at one version, or one of its terms there (a `term=NAME` FragmentSelector).
+    static func annotationTarget(record: String, version: Int64, term: String?, baseURL: String) -> JSONValue {
+        var target: [String: JSONValue] = [
+            "type": "SpecificResource", "source": .string("\(baseURL)/api/records/\(record)?version=\(version)"),
+        ]
+        if let term {
             target["selector"] = [
                 "type": "FragmentSelector", "conformsTo": "http://tools.ietf.org/rfc/rfc3986", "value": .string("term=\(term)"),
             ]
         }
-        var creator: [String: JSONValue] = ["id": .string("urn:uuid:\(annotation.actor)"), "type": "Person"]
-        if let name = annotation.actorName { creator["nickname"] = .string(name) }
-        return [
-            "@context": "http://www.w3.org/ns/anno.jsonld", "id": .string("urn:uuid:\(annotation.id)"), "type": "Annotation",
-            "motivation": .string(annotation.motivation), "created": .string(annotation.createdAt.rfc3339),
-            "creator": .object(creator),
-            "body": ["type": "TextualBody", "value": .string(annotation.text), "format": "text/plain"],
-            "target": .object(target),
-        ]
+        return .object(target)
     }
 }
