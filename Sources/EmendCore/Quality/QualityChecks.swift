@@ -112,7 +112,7 @@ public enum QualityChecks {
             (.presumedNegatedLatitude, -lat, lon, ["decimalLatitude": negated(latText)], "with the latitude's sign changed"),
             (.presumedNegatedLongitude, lat, -lon, ["decimalLongitude": negated(lonText)],
              "with the longitude's sign changed"),
-        ].filter { $0.1 != lat || $0.2 != lon }.filter { abs($0.1) <= 90 && abs($0.2) <= 180 }
+        ].filter { abs($0.1) <= 90 && abs($0.2) <= 180 && moved(lat, lon, $0.1, $0.2) }
         let inside = candidates.first { atlas.contains(code, latitude: $0.1, longitude: $0.2) == true }
         if let (flagCode, _, _, changes, how) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2).0 }) {
             flags.append(QualityFlag(
@@ -122,7 +122,7 @@ public enum QualityChecks {
                 suggestedChanges: changes))
             return flags
         }
-        if !latOut, !lonOut, -lat != lat, -lon != lon,
+        if !latOut, !lonOut, moved(lat, lon, -lat, -lon),
             atlas.contains(code, latitude: -lat, longitude: -lon) == true
         {
             flags.append(QualityFlag(
@@ -143,6 +143,14 @@ public enum QualityChecks {
                 message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated))."))
         }
         return flags
+    }
+
+    /// The least a presumed swap or sign change must move the point, in degrees: a smaller move (a latitude of
+    /// 0.4 negated) is as well explained by a point just off the coast, and is not presumed.
+    public static let minimumCorrectionDegrees = 1.0
+
+    private static func moved(_ lat: Double, _ lon: Double, _ newLat: Double, _ newLon: Double) -> Bool {
+        max(abs(newLat - lat), abs(newLon - lon)) >= minimumCorrectionDegrees
     }
 
     private static func placeText(_ distance: Double?, _ containing: [String], _ stated: String) -> String {
