@@ -80,9 +80,15 @@ public enum QualityChecks {
         guard let statedCountry = statedCountry(fields) else { return flags }
         let (code, codeTerm) = statedCountry
         let atlas = CountryAtlas.shared
-        guard atlas.hasOutline(code) else { return flags }
-        // The common case first: the point is inside the stated country.
-        if abs(lat) <= 90, abs(lon) <= 180, atlas.contains(code, latitude: lat, longitude: lon) == true { return flags }
+        if abs(lat) <= 90, abs(lon) <= 180 {
+            switch atlas.contains(code, latitude: lat, longitude: lon) {
+            case nil: return flags  // no outline for this country
+            case true?: return flags  // the common case: the point is inside the stated country
+            case false?: break
+            }
+        } else if !atlas.hasOutline(code) {
+            return flags
+        }
         let countryName = atlas.country(code: code)?.commonName ?? code
         let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields["country"] ?? "")))"
         var uncertaintyKilometres = 0.0
@@ -511,64 +517,87 @@ public enum QualityChecks {
     }
 
     static func parseName(_ name: String) -> ParsedName? {
+        var name = name
         // Read as bytes: names are mostly ASCII, and Character properties cost more than the rest of the checks.
-        let tokens = name.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
-        func text(_ t: Substring.UTF8View) -> String { String(Substring(t)) }
-        func lower(_ t: Substring.UTF8View) -> String { text(t).lowercased() }
-        /// Qualifiers and rank markers are short words, or abbreviations ending in "."; authorship ("Cole,",
-        /// "1949", "(Barnes,") is rejected before any lower-casing.
-        func mayBeMarker(_ t: Substring.UTF8View) -> Bool {
-            guard t.count <= 8, let f = t.first, let l = t.last else { return false }
-            return (f >= 0x41 || f == 0x3F) && l != 0x2C && l != 0x29
-        }
-        func isQualifier(_ t: Substring.UTF8View) -> Bool { mayBeMarker(t) && qualifiers.contains(lower(t)) }
-        func isGenus(_ t: Substring.UTF8View) -> Bool {
-            guard let f = t.first, (0x41...0x5A).contains(f) || f >= 0x80 else { return false }
-            return t.allSatisfy { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }
-        }
-        func isEpithet(_ t: Substring.UTF8View) -> Bool {
-            guard let f = t.first, (0x61...0x7A).contains(f) else { return false }
-            guard t.allSatisfy({ (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }) else { return false }
-            return !(t.count <= 5 && authorParticles.contains(text(t)))
-        }
-        func marker(_ t: Substring.UTF8View) -> String? { mayBeMarker(t) ? rankMarkers[lower(t)] : nil }
-        var i = 0
-        while i < tokens.count, isQualifier(tokens[i]) { i += 1 }
-        guard i < tokens.count, isGenus(tokens[i]) else { return nil }
-        var parsed = ParsedName(genus: text(tokens[i]))
-        i += 1
-        func skipQualifiers() { while i < tokens.count, isQualifier(tokens[i]) { i += 1 } }
-        if i < tokens.count, tokens[i].first == 0x28, tokens[i].last == 0x29, tokens[i].count > 2,
-            (0x41...0x5A).contains(tokens[i][tokens[i].index(after: tokens[i].startIndex)]), !tokens[i].contains(0x2C)
-        {
-            i += 1  // subgenus
-        }
-        skipQualifiers()
-        guard i < tokens.count else { return parsed }
-        if tokens[i].count <= 10, indeterminate.contains(lower(tokens[i])) {
-            parsed.indeterminate = true
-            return parsed
-        }
-        guard isEpithet(tokens[i]) else { return parsed }
-        parsed.specificEpithet = text(tokens[i])
-        i += 1
-        skipQualifiers()
-        if i < tokens.count, isEpithet(tokens[i]), marker(tokens[i]) == nil {
-            parsed.infraspecificEpithet = text(tokens[i])  // a trinomial without a marker
-            return parsed
-        }
-        // A rank marker may come after the species' authorship: "Aus bus L. var. cus".
-        while i < tokens.count {
-            if let rank = marker(tokens[i]) {
-                parsed.markerRank = rank
-                i += 1
-                skipQualifiers()
-                if i < tokens.count, isEpithet(tokens[i]) { parsed.infraspecificEpithet = text(tokens[i]) }
+        return name.withUTF8 { bytes -> ParsedName? in
+            var tokens: [Range<Int>] = []
+            tokens.reserveCapacity(8)
+            var start = -1
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                if b == 0x20 || b == 0x09 {
+                    if start >= 0 { tokens.append(start..<i); start = -1 }
+                } else if start < 0 {
+                    start = i
+                }
+            }
+            if start >= 0 { tokens.append(start..<bytes.count) }
+            func text(_ t: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[t]), as: UTF8.self) }
+            func lower(_ t: Range<Int>) -> String { text(t).lowercased() }
+            func all(_ t: Range<Int>, _ test: (UInt8) -> Bool) -> Bool {
+                for i in t where !test(bytes[i]) { return false }
+                return true
+            }
+            /// Qualifiers and rank markers are short words, or abbreviations ending in "."; authorship ("Cole,",
+            /// "1949", "(Barnes,") is rejected before any lower-casing.
+            func mayBeMarker(_ t: Range<Int>) -> Bool {
+                guard t.count <= 8 else { return false }
+                let f = bytes[t.lowerBound], l = bytes[t.upperBound - 1]
+                return (f >= 0x41 || f == 0x3F) && l != 0x2C && l != 0x29
+            }
+            func isQualifier(_ t: Range<Int>) -> Bool { mayBeMarker(t) && qualifiers.contains(lower(t)) }
+            func marker(_ t: Range<Int>) -> String? { mayBeMarker(t) ? rankMarkers[lower(t)] : nil }
+            func isGenus(_ t: Range<Int>) -> Bool {
+                let f = bytes[t.lowerBound]
+                guard (0x41...0x5A).contains(f) || f >= 0x80 else { return false }
+                return all(t) { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }
+            }
+            func isEpithet(_ t: Range<Int>) -> Bool {
+                guard (0x61...0x7A).contains(bytes[t.lowerBound]) else { return false }
+                guard all(t, { (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }) else { return false }
+                return !(t.count <= 5 && authorParticles.contains(text(t)))
+            }
+            var i = 0
+            func skipQualifiers() { while i < tokens.count, isQualifier(tokens[i]) { i += 1 } }
+            skipQualifiers()
+            guard i < tokens.count, isGenus(tokens[i]) else { return nil }
+            var parsed = ParsedName(genus: text(tokens[i]))
+            i += 1
+            if i < tokens.count {
+                let t = tokens[i]
+                if t.count > 2, bytes[t.lowerBound] == 0x28, bytes[t.upperBound - 1] == 0x29,
+                    (0x41...0x5A).contains(bytes[t.lowerBound + 1]), all(t, { $0 != 0x2C })
+                {
+                    i += 1  // subgenus
+                }
+            }
+            skipQualifiers()
+            guard i < tokens.count else { return parsed }
+            if tokens[i].count <= 10, indeterminate.contains(lower(tokens[i])) {
+                parsed.indeterminate = true
                 return parsed
             }
+            guard isEpithet(tokens[i]) else { return parsed }
+            parsed.specificEpithet = text(tokens[i])
             i += 1
+            skipQualifiers()
+            if i < tokens.count, isEpithet(tokens[i]), marker(tokens[i]) == nil {
+                parsed.infraspecificEpithet = text(tokens[i])  // a trinomial without a marker
+                return parsed
+            }
+            // A rank marker may come after the species' authorship: "Aus bus L. var. cus".
+            while i < tokens.count {
+                if let rank = marker(tokens[i]) {
+                    parsed.markerRank = rank
+                    i += 1
+                    skipQualifiers()
+                    if i < tokens.count, isEpithet(tokens[i]) { parsed.infraspecificEpithet = text(tokens[i]) }
+                    return parsed
+                }
+                i += 1
+            }
+            return parsed
         }
-        return parsed
     }
 
     private static let authorParticles: Set<String> = [
