@@ -25,7 +25,7 @@ let package = Package(
         .target(
             name: "EmendCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            resources: [.copy("Resources/dwc-terms.csv")]
+            resources: [.copy("Resources/dwc-terms.csv"), .copy("Quality/Resources/iso_3166-1.json"), .copy("Quality/Resources/ne_110m_admin0_countries.geojson")]
         ),
         .target(
             name: "EmendStore",

@@ -1,0 +1,299 @@
+import Foundation
+
+/// ISO 3166-1 countries, their names in the forms records use, and their outlines from Natural Earth (1:110m), for
+/// the country checks. Loaded once, the first time a check needs it, from the EmendCore resources
+/// `iso_3166-1.json` (Debian iso-codes) and `ne_110m_admin0_countries.geojson` (Natural Earth, public domain).
+public final class CountryAtlas: Sendable {
+    public struct Country: Sendable, Hashable {
+        public let alpha2: String
+        public let alpha3: String
+        /// The ISO 3166-1 short name ("United Kingdom", "Bolivia, Plurinational State of").
+        public let name: String
+        /// The name people write, where it differs ("Bolivia"), else `name`.
+        public let commonName: String
+    }
+
+    public static let shared = CountryAtlas()
+
+    /// Codes outside the ISO list that Darwin Core and GBIF use: XZ (high seas, as Darwin Core recommends),
+    /// ZZ (unknown), XK (Kosovo).
+    static let userAssigned: [String: String] = ["XZ": "High seas", "ZZ": "Unknown", "XK": "Kosovo"]
+
+    private let byAlpha2: [String: Country]
+    private let byAlpha3: [String: String]
+    /// Names exactly as written, then the same folded (lower case, no accents or punctuation): alpha-2 code.
+    private let byExactName: [String: String]
+    private let byFoldedName: [String: String]
+    private let shapes: [String: Shape]
+    private let allShapes: [Shape]
+    /// For each 5° cell (72 × 36, from −180, −90), the indexes in `allShapes` of the shapes whose box meets it.
+    private let grid: [[Int32]]
+    private static let cellDegrees = 5.0
+
+    private init() {
+        var byAlpha2: [String: Country] = [:], byAlpha3: [String: String] = [:], names: [(String, String)] = []
+        if let url = Bundle.module.url(forResource: "iso_3166-1", withExtension: "json"),
+            let data = try? Data(contentsOf: url),
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let list = root["3166-1"] as? [[String: String]]
+        {
+            for entry in list {
+                guard let a2 = entry["alpha_2"], let a3 = entry["alpha_3"], let name = entry["name"] else { continue }
+                let common = entry["common_name"] ?? name
+                byAlpha2[a2] = Country(alpha2: a2, alpha3: a3, name: name, commonName: common)
+                byAlpha3[a3] = a2
+                for n in [name, common, entry["official_name"]].compactMap({ $0 }) {
+                    names.append((n, a2))
+                    // "Korea, Republic of" is also written "Republic of Korea".
+                    if let comma = n.range(of: ", ") {
+                        names.append((String(n[comma.upperBound...]) + " " + String(n[..<comma.lowerBound]), a2))
+                    }
+                    // "Falkland Islands (Malvinas)" is also written "Falkland Islands".
+                    if let paren = n.range(of: " (") { names.append((String(n[..<paren.lowerBound]), a2)) }
+                }
+            }
+        }
+        for (code, name) in Self.userAssigned where byAlpha2[code] == nil {
+            byAlpha2[code] = Country(alpha2: code, alpha3: "", name: name, commonName: name)
+        }
+        names.append(("Kosovo", "XK"))
+        names += Self.aliases.map { ($0.key, $0.value) }
+
+        // Natural Earth: its names are aliases too ("Dem. Rep. Congo", "Bosnia and Herz."); its few non-ISO units
+        // are read as the country ISO counts them in.
+        let neCodes = ["CYN": "CY", "SOL": "SO", "-99": "XK"]
+        var shapes: [String: Shape] = [:]
+        if let url = Bundle.module.url(forResource: "ne_110m_admin0_countries", withExtension: "geojson"),
+            let data = try? Data(contentsOf: url),
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let features = root["features"] as? [[String: Any]]
+        {
+            for feature in features {
+                guard let properties = feature["properties"] as? [String: Any],
+                    let a3 = properties["iso_a3"] as? String,
+                    let code = neCodes[a3] ?? byAlpha3[a3],
+                    let geometry = feature["geometry"] as? [String: Any],
+                    let type = geometry["type"] as? String,
+                    let coordinates = geometry["coordinates"] as? [Any]
+                else { continue }
+                if let name = properties["name"] as? String { names.append((name, code)) }
+                let polygons = (type == "MultiPolygon" ? coordinates : [coordinates]) as? [[[[Double]]]] ?? []
+                var rings: [Ring] = []
+                for polygon in polygons {
+                    for ring in polygon { rings.append(Ring(points: ring)) }
+                }
+                shapes[code] = Shape(code: code, rings: (shapes[code]?.rings ?? []) + rings)
+            }
+        }
+        self.byAlpha2 = byAlpha2
+        self.byAlpha3 = byAlpha3
+        self.byExactName = Dictionary(names, uniquingKeysWith: { first, _ in first })
+        self.byFoldedName = Dictionary(names.map { (Self.fold($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
+        self.shapes = shapes
+        let allShapes = shapes.values.sorted { $0.code < $1.code }
+        self.allShapes = allShapes
+        var grid = [[Int32]](repeating: [], count: 72 * 36)
+        for (index, shape) in allShapes.enumerated() {
+            let (x0, x1, y0, y1) = (Self.column(shape.box.minX), Self.column(shape.box.maxX), Self.row(shape.box.minY), Self.row(shape.box.maxY))
+            for row in y0...y1 {
+                for column in x0...x1 { grid[row * 72 + column].append(Int32(index)) }
+            }
+        }
+        self.grid = grid
+    }
+
+    /// Names records use that neither list gives: former names, and short forms.
+    static let aliases: [String: String] = [
+        "Swaziland": "SZ", "Burma": "MM", "Ivory Coast": "CI", "Cote d'Ivoire": "CI", "Zaire": "CD", "Ceylon": "LK",
+        "Democratic Republic of the Congo": "CD", "DR Congo": "CD", "Republic of the Congo": "CG", "Congo-Brazzaville": "CG",
+        "Congo-Kinshasa": "CD", "Turkey": "TR", "Russia": "RU", "USA": "US", "U.S.A.": "US", "United States of America": "US",
+        "UK": "GB", "Great Britain": "GB", "Britain": "GB", "England": "GB", "Scotland": "GB", "Wales": "GB",
+        "Northern Ireland": "GB", "Holland": "NL", "The Netherlands": "NL", "Czech Republic": "CZ", "Macedonia": "MK",
+        "Vatican": "VA", "Vatican City": "VA", "Palestine": "PS", "Micronesia": "FM", "East Timor": "TL",
+        "Cape Verde": "CV", "The Gambia": "GM", "The Bahamas": "BS", "Brunei": "BN", "Falkland Islands": "FK",
+        "Reunion": "RE", "Curacao": "CW", "Saint Helena": "SH", "St. Helena": "SH",
+    ]
+
+    /// Lower case, without accents, spaces or punctuation: "México" and "mexico" are the same name.
+    static func fold(_ name: String) -> String {
+        let plain = name.folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive], locale: nil)
+        return String(String.UnicodeScalarView(plain.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }))
+    }
+
+    // MARK: Codes and names
+
+    /// The country of a valid ISO 3166-1 alpha-2 code (or XZ, ZZ, XK), exactly as written (upper case).
+    public func country(code: String) -> Country? { byAlpha2[code] }
+
+    /// The alpha-2 code a non-standard code stands for: lower case, alpha-3 ("GRL"), or a country name ("Austria").
+    public func alpha2(forNonStandardCode code: String) -> String? {
+        let upper = code.uppercased()
+        if byAlpha2[upper] != nil { return upper }
+        if let a2 = byAlpha3[upper] { return a2 }
+        return alpha2(forName: code)
+    }
+
+    /// The alpha-2 code of a country name, in any of the forms ISO 3166, Natural Earth or common use give it.
+    public func alpha2(forName name: String) -> String? {
+        if let code = byExactName[name] { return code }
+        return byFoldedName[Self.fold(name)]
+    }
+
+    // MARK: Geometry
+
+    /// Whether there is an outline for this code (Natural Earth 1:110m leaves out small countries: Singapore,
+    /// Mauritius, most islands).
+    public func hasOutline(_ code: String) -> Bool { shapes[code] != nil }
+
+    /// Whether the point is inside the country's outline; nil when there is none.
+    public func contains(_ code: String, latitude: Double, longitude: Double) -> Bool? {
+        guard let shape = shapes[code] else { return nil }
+        return shape.contains(x: longitude, y: latitude)
+    }
+
+    /// The countries whose outlines contain the point.
+    public func countries(containingLatitude latitude: Double, longitude: Double) -> [String] {
+        guard abs(latitude) <= 90, abs(longitude) <= 180 else { return [] }
+        return grid[Self.row(latitude) * 72 + Self.column(longitude)].compactMap { index in
+            let shape = allShapes[Int(index)]
+            return shape.contains(x: longitude, y: latitude) ? shape.code : nil
+        }
+    }
+
+    private static func column(_ longitude: Double) -> Int { min(71, max(0, Int(((longitude + 180) / cellDegrees).rounded(.down)))) }
+    private static func row(_ latitude: Double) -> Int { min(35, max(0, Int(((latitude + 90) / cellDegrees).rounded(.down)))) }
+
+    /// Approximate distance in kilometres from the point to the country's outline (0 inside it); nil without one.
+    public func distanceKilometres(to code: String, latitude: Double, longitude: Double) -> Double? {
+        guard let shape = shapes[code] else { return nil }
+        if shape.contains(x: longitude, y: latitude) { return 0 }
+        return shape.distanceDegrees(x: longitude, y: latitude) * Self.kilometresPerDegree
+    }
+
+    /// Whether the point is within `kilometres` of the country's outline (or inside it); nil without one.
+    public func isWithin(_ kilometres: Double, of code: String, latitude: Double, longitude: Double) -> Bool? {
+        guard let shape = shapes[code] else { return nil }
+        if shape.contains(x: longitude, y: latitude) { return true }
+        let limit = kilometres / Self.kilometresPerDegree
+        return shape.distanceDegrees(x: longitude, y: latitude, limit: limit) < limit
+    }
+
+    static let kilometresPerDegree = 111.195
+
+    struct Box: Sendable {
+        var minX = Double.infinity, maxX = -Double.infinity, minY = Double.infinity, maxY = -Double.infinity
+
+        mutating func add(x: Double, y: Double) {
+            minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+        }
+
+        func contains(x: Double, y: Double) -> Bool { x >= minX && x <= maxX && y >= minY && y <= maxY }
+
+        /// Squared distance from the point to the box, with longitudes scaled by `scale`.
+        func squaredDistance(x: Double, y: Double, scale: Double) -> Double {
+            let dx = max(minX - x, 0, x - maxX) * scale, dy = max(minY - y, 0, y - maxY)
+            return dx * dx + dy * dy
+        }
+    }
+
+    struct Ring: Sendable {
+        static let chunk = 16
+        let xs: [Double]
+        let ys: [Double]
+        let box: Box
+        /// The box of each run of `chunk` edges, so that distances skip the edges that cannot be nearer.
+        let chunkBoxes: [Box]
+
+        init(points: [[Double]]) {
+            xs = points.map { $0[0] }
+            ys = points.map { $0[1] }
+            var box = Box(), chunks: [Box] = []
+            for (i, (x, y)) in zip(xs, ys).enumerated() {
+                box.add(x: x, y: y)
+                if i % Self.chunk == 0 {
+                    if let last = chunks.indices.last { chunks[last].add(x: x, y: y) }  // the edge that ends here
+                    chunks.append(Box())
+                }
+                chunks[chunks.count - 1].add(x: x, y: y)
+            }
+            self.box = box
+            self.chunkBoxes = chunks
+        }
+
+        /// Crossings of a ray from the point towards +x (even-odd rule).
+        func crossings(x: Double, y: Double) -> Int {
+            guard box.contains(x: x, y: y) else { return 0 }
+            var count = 0
+            xs.withUnsafeBufferPointer { xs in
+                ys.withUnsafeBufferPointer { ys in
+                    var j = xs.count - 1
+                    for i in 0..<xs.count {
+                        let yi = ys[i], yj = ys[j]
+                        if (yi > y) != (yj > y) {
+                            let cross = xs[i] + (y - yi) * (xs[j] - xs[i]) / (yj - yi)
+                            if x < cross { count += 1 }
+                        }
+                        j = i
+                    }
+                }
+            }
+            return count
+        }
+
+        /// Lowers `best` (a squared distance in degrees of latitude, longitudes scaled by `scale`) to the squared
+        /// distance to the nearest edge, where that is nearer.
+        func nearest(x: Double, y: Double, scale: Double, best: inout Double) {
+            guard xs.count > 1, box.squaredDistance(x: x, y: y, scale: scale) < best else { return }
+            xs.withUnsafeBufferPointer { xs in
+                ys.withUnsafeBufferPointer { ys in
+                    for (c, chunkBox) in chunkBoxes.enumerated() where chunkBox.squaredDistance(x: x, y: y, scale: scale) < best {
+                        let first = c * Self.chunk + 1, last = min(xs.count - 1, (c + 1) * Self.chunk)
+                        guard first <= last else { continue }
+                        for i in first...last {
+                            let ax = (xs[i - 1] - x) * scale, ay = ys[i - 1] - y
+                            let bx = (xs[i] - x) * scale, by = ys[i] - y
+                            let dx = bx - ax, dy = by - ay
+                            let length = dx * dx + dy * dy
+                            let t = length == 0 ? 0 : min(1, max(0, -(ax * dx + ay * dy) / length))
+                            let px = ax + t * dx, py = ay + t * dy
+                            best = min(best, px * px + py * py)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    struct Shape: Sendable {
+        let code: String
+        let rings: [Ring]
+        let box: Box
+
+        init(code: String, rings: [Ring]) {
+            self.code = code
+            self.rings = rings
+            var box = Box()
+            for ring in rings {
+                box.add(x: ring.box.minX, y: ring.box.minY)
+                box.add(x: ring.box.maxX, y: ring.box.maxY)
+            }
+            self.box = box
+        }
+
+        func contains(x: Double, y: Double) -> Bool {
+            guard box.contains(x: x, y: y) else { return false }
+            var count = 0
+            for ring in rings { count += ring.crossings(x: x, y: y) }
+            return count % 2 == 1
+        }
+
+        /// Distance to the outline in degrees of latitude; searching stops early at `limit` (nothing nearer than it
+        /// is looked for past it), so `distance(…, limit: d) < d` answers "within d?" quickly.
+        func distanceDegrees(x: Double, y: Double, limit: Double = .infinity) -> Double {
+            let scale = cos(y * .pi / 180)
+            var best = limit * limit
+            for ring in rings { ring.nearest(x: x, y: y, scale: scale, best: &best) }
+            return best.squareRoot()
+        }
+    }
+}

@@ -1,0 +1,706 @@
+import Foundation
+
+/// The record quality checks: pure functions of a record's fields (Darwin Core local term names → values) that
+/// return flags. Deterministic: the date checks take "now" as a parameter and nothing reads a clock. Values are read
+/// trimmed of surrounding spaces; a value of only spaces counts as absent.
+public enum QualityChecks {
+    /// Every check, in a fixed order. `now` is milliseconds since 1970-01-01T00:00:00Z (dates after it are future).
+    public static func check(_ fields: [String: String], now: Int64) -> [QualityFlag] {
+        var flags: [QualityFlag] = []
+        flags += coordinates(fields)
+        flags += country(fields)
+        flags += dates(fields, now: now)
+        flags += basisOfRecord(fields)
+        flags += typeStatus(fields)
+        flags += coordinateUncertainty(fields)
+        flags += depth(fields)
+        flags += elevation(fields)
+        flags += taxonRank(fields)
+        return flags
+    }
+
+    // MARK: Coordinates
+
+    /// Tolerance around a country's outline (Natural Earth 1:110m) for a point that lies in another country.
+    public static let landBorderToleranceKilometres = 10.0
+    /// Tolerance for a point in no country's outline: at sea, off the coast, or on an island 1:110m leaves out.
+    public static let coastToleranceKilometres = 55.0
+
+    /// COORDINATE_INVALID, COORDINATE_OUT_OF_RANGE, ZERO_COORDINATE, and against the stated country (countryCode, or
+    /// else country): PRESUMED_SWAPPED_COORDINATE, PRESUMED_NEGATED_LATITUDE / _LONGITUDE, COUNTRY_COORDINATE_MISMATCH.
+    public static func coordinates(_ fields: [String: String]) -> [QualityFlag] {
+        let latText = value(fields, "decimalLatitude"), lonText = value(fields, "decimalLongitude")
+        if latText == nil, lonText == nil { return [] }
+        var flags: [QualityFlag] = []
+        if (latText == nil) != (lonText == nil) {
+            let (given, missing, text) = latText != nil
+                ? ("decimalLatitude", "decimalLongitude", latText!) : ("decimalLongitude", "decimalLatitude", lonText!)
+            flags.append(QualityFlag(
+                code: .coordinateInvalid, severity: .error, terms: ["decimalLatitude", "decimalLongitude"],
+                message: "\(given) is \(quoted(text)) but \(missing) is empty: a point needs both."))
+        }
+        let lat = latText.flatMap(decimal), lon = lonText.flatMap(decimal)
+        for (term, text, number, hemispheres) in [
+            ("decimalLatitude", latText, lat, ("N", "S")), ("decimalLongitude", lonText, lon, ("E", "W")),
+        ] where number == nil {
+            guard let text else { continue }
+            var changes: [String: String?] = [:], hint = ""
+            if let signed = signedFromHemisphere(text, positive: hemispheres.0, negative: hemispheres.1) {
+                changes[term] = signed
+                hint = " (perhaps \(signed))"
+            }
+            flags.append(QualityFlag(
+                code: .coordinateInvalid, severity: .error, terms: [term],
+                message: "\(term) \(quoted(text)) is not a decimal number of degrees\(hint).",
+                suggestedChanges: changes))
+        }
+        let latOut = lat.map { abs($0) > 90 } ?? false, lonOut = lon.map { abs($0) > 180 } ?? false
+        if latOut || lonOut {
+            var parts: [String] = [], terms: [String] = []
+            if latOut, let latText {
+                parts.append("decimalLatitude \(latText) is outside −90 to 90")
+                terms.append("decimalLatitude")
+            }
+            if lonOut, let lonText {
+                parts.append("decimalLongitude \(lonText) is outside −180 to 180")
+                terms.append("decimalLongitude")
+            }
+            flags.append(QualityFlag(
+                code: .coordinateOutOfRange, severity: .error, terms: terms,
+                message: parts.joined(separator: ", and ") + "."))
+        }
+        guard let lat, let lon, let latText, let lonText else { return flags }
+        if lat == 0, lon == 0 {
+            return flags + [QualityFlag(
+                code: .zeroCoordinate, severity: .warning, terms: ["decimalLatitude", "decimalLongitude"],
+                message: "decimalLatitude \(latText) and decimalLongitude \(lonText) are both zero, which usually means "
+                    + "the coordinates were not known.",
+                suggestedChanges: ["decimalLatitude": nil, "decimalLongitude": nil])]
+        }
+        guard let statedCountry = statedCountry(fields) else { return flags }
+        let (code, codeTerm) = statedCountry
+        let atlas = CountryAtlas.shared
+        if abs(lat) <= 90, abs(lon) <= 180 {
+            switch atlas.contains(code, latitude: lat, longitude: lon) {
+            case nil: return flags  // no outline for this country
+            case true?: return flags  // the common case: the point is inside the stated country
+            case false?: break
+            }
+        } else if !atlas.hasOutline(code) {
+            return flags
+        }
+        let countryName = atlas.country(code: code)?.commonName ?? code
+        let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields["country"] ?? "")))"
+        var uncertaintyKilometres = 0.0
+        if let text = value(fields, "coordinateUncertaintyInMeters"), let metres = decimal(text), metres > 0, metres <= 20_037_509 {
+            uncertaintyKilometres = metres / 1000
+        }
+        /// Inside the country, or near enough: within the tolerance at borders (when the point is in another
+        /// country) or at coasts (when it is in none), plus the record's own uncertainty.
+        func nearEnough(_ lat: Double, _ lon: Double) -> (Bool, [String]) {
+            if atlas.contains(code, latitude: lat, longitude: lon) == true { return (true, []) }
+            let containing = atlas.countries(containingLatitude: lat, longitude: lon)
+            let tolerance = (containing.isEmpty ? coastToleranceKilometres : landBorderToleranceKilometres) + uncertaintyKilometres
+            return (atlas.isWithin(tolerance, of: code, latitude: lat, longitude: lon) != false, containing)
+        }
+        var distance: Double? = nil, containing: [String] = []
+        if !latOut, !lonOut {
+            let (near, inCountries) = nearEnough(lat, lon)
+            if near { return flags }
+            containing = inCountries
+            distance = atlas.distanceKilometres(to: code, latitude: lat, longitude: lon)
+        }
+        // The point is outside the stated country: would exchanging or negating the coordinates put it inside? A
+        // candidate inside the outline wins over one only near it.
+        let candidates: [(QualityCode, Double, Double, [String: String?], String)] = [
+            (.presumedSwappedCoordinate, lon, lat, ["decimalLatitude": lonText, "decimalLongitude": latText],
+             "with latitude and longitude exchanged"),
+            (.presumedNegatedLatitude, -lat, lon, ["decimalLatitude": negated(latText)], "with the latitude's sign changed"),
+            (.presumedNegatedLongitude, lat, -lon, ["decimalLongitude": negated(lonText)],
+             "with the longitude's sign changed"),
+        ].filter { abs($0.1) <= 90 && abs($0.2) <= 180 && moved(lat, lon, $0.1, $0.2) }
+        let inside = candidates.first { atlas.contains(code, latitude: $0.1, longitude: $0.2) == true }
+        if let (flagCode, _, _, changes, how) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2).0 }) {
+            flags.append(QualityFlag(
+                code: flagCode, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
+                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
+                    + "\(how) it is \(inside != nil ? "inside" : "at the edge of") it.",
+                suggestedChanges: changes))
+            return flags
+        }
+        if !latOut, !lonOut, moved(lat, lon, -lat, -lon),
+            atlas.contains(code, latitude: -lat, longitude: -lon) == true
+        {
+            flags.append(QualityFlag(
+                code: .presumedNegatedLatitude, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
+                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
+                    + "with the signs of both changed it is inside it.",
+                suggestedChanges: ["decimalLatitude": negated(latText), "decimalLongitude": negated(lonText)]))
+            flags.append(QualityFlag(
+                code: .presumedNegatedLongitude, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
+                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
+                    + "with the signs of both changed it is inside it.",
+                suggestedChanges: ["decimalLatitude": negated(latText), "decimalLongitude": negated(lonText)]))
+            return flags
+        }
+        if distance != nil {
+            flags.append(QualityFlag(
+                code: .countryCoordinateMismatch, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
+                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated))."))
+        }
+        return flags
+    }
+
+    /// The least a presumed swap or sign change must move the point, in degrees: a smaller move (a latitude of
+    /// 0.4 negated) is as well explained by a point just off the coast, and is not presumed.
+    public static let minimumCorrectionDegrees = 1.0
+
+    private static func moved(_ lat: Double, _ lon: Double, _ newLat: Double, _ newLon: Double) -> Bool {
+        max(abs(newLat - lat), abs(newLon - lon)) >= minimumCorrectionDegrees
+    }
+
+    private static func placeText(_ distance: Double?, _ containing: [String], _ stated: String) -> String {
+        guard let distance else { return "not a valid point in \(stated)" }
+        let km = Int(distance.rounded())
+        let names = containing.compactMap { CountryAtlas.shared.country(code: $0)?.commonName }
+        let whereItIs = names.isEmpty ? "" : ", in \(names.joined(separator: " or "))"
+        return "about \(km) km outside \(stated)\(whereItIs)"
+    }
+
+    /// The country the record says it is in: a valid countryCode (or one that is a name or alpha-3 code for one),
+    /// else the country name. Returns the alpha-2 code and the term it came from.
+    static func statedCountry(_ fields: [String: String]) -> (String, String)? {
+        let atlas = CountryAtlas.shared
+        if let code = value(fields, "countryCode") {
+            if atlas.country(code: code) != nil { return (code, "countryCode") }
+            if let resolved = atlas.alpha2(forNonStandardCode: code) { return (resolved, "countryCode") }
+        }
+        if let name = value(fields, "country"), let code = atlas.alpha2(forName: name) { return (code, "country") }
+        return nil
+    }
+
+    // MARK: Country
+
+    /// COUNTRY_INVALID (countryCode: error; country: warning) and COUNTRY_MISMATCH.
+    public static func country(_ fields: [String: String]) -> [QualityFlag] {
+        let atlas = CountryAtlas.shared
+        let codeText = value(fields, "countryCode"), nameText = value(fields, "country")
+        var flags: [QualityFlag] = []
+        var codeCountry: String? = nil, nameCountry: String? = nil
+        if let codeText {
+            if atlas.country(code: codeText) != nil {
+                codeCountry = codeText
+            } else {
+                codeCountry = atlas.alpha2(forNonStandardCode: codeText)
+                var changes: [String: String?] = [:], hint = ""
+                if let codeCountry {
+                    changes["countryCode"] = codeCountry
+                    hint = "; it reads as \(codeCountry) (\(atlas.country(code: codeCountry)?.commonName ?? codeCountry))"
+                }
+                flags.append(QualityFlag(
+                    code: .countryInvalid, severity: .error, terms: ["countryCode"],
+                    message: "countryCode \(quoted(codeText)) is not an ISO 3166-1 alpha-2 code\(hint).",
+                    suggestedChanges: changes))
+            }
+        }
+        if let nameText {
+            nameCountry = atlas.alpha2(forName: nameText)
+            if nameCountry == nil {
+                var changes: [String: String?] = [:], hint = ""
+                if let codeCountry, let known = atlas.country(code: codeCountry) {
+                    changes["country"] = known.commonName
+                    hint = "; countryCode says \(known.commonName)"
+                }
+                flags.append(QualityFlag(
+                    code: .countryInvalid, severity: .warning, terms: ["country"],
+                    message: "country \(quoted(nameText)) is not the name of a country in ISO 3166-1\(hint).",
+                    suggestedChanges: changes))
+            }
+        }
+        if let codeCountry, let nameCountry, codeCountry != nameCountry, let codeText, let nameText {
+            // Where the coordinates agree with one of the two, suggest changing the other.
+            var changes: [String: String?] = [:]
+            if let lat = value(fields, "decimalLatitude").flatMap(decimal), let lon = value(fields, "decimalLongitude").flatMap(decimal) {
+                let inName = atlas.contains(nameCountry, latitude: lat, longitude: lon) == true
+                let inCode = atlas.contains(codeCountry, latitude: lat, longitude: lon) == true
+                if inName, !inCode {
+                    changes["countryCode"] = nameCountry
+                } else if inCode, !inName, let known = atlas.country(code: codeCountry) {
+                    changes["country"] = known.commonName
+                }
+            }
+            let codeName = atlas.country(code: codeCountry)?.commonName ?? codeCountry
+            flags.append(QualityFlag(
+                code: .countryMismatch, severity: .warning, terms: ["country", "countryCode"],
+                message: "country \(quoted(nameText)) is \(nameCountry), but countryCode \(quoted(codeText)) is \(codeName).",
+                suggestedChanges: changes))
+        }
+        return flags
+    }
+
+    // MARK: Dates
+
+    /// The earliest date the date checks accept: the first full month of the Gregorian calendar, as BDQ takes it.
+    public static let earliestValidDate = CivilDate(year: 1582, month: 11, day: 15)
+
+    /// RECORDED_DATE_INVALID, RECORDED_DATE_UNLIKELY and RECORDED_DATE_MISMATCH over eventDate, year, month, day,
+    /// startDayOfYear and endDayOfYear. `now`: milliseconds since 1970-01-01T00:00:00Z.
+    public static func dates(_ fields: [String: String], now: Int64) -> [QualityFlag] {
+        let today = CivilDate(epochMilliseconds: now)
+        var flags: [QualityFlag] = []
+        let eventText = value(fields, "eventDate")
+        var interval: EventDateInterval? = nil
+        if let eventText {
+            interval = EventDateInterval.parse(eventText)
+            if let interval {
+                if interval.start > today {
+                    flags.append(QualityFlag(
+                        code: .recordedDateUnlikely, severity: .error, terms: ["eventDate"],
+                        message: "eventDate \(quoted(eventText)) is in the future (after \(today))."))
+                } else if interval.end.year > today.year {
+                    flags.append(QualityFlag(
+                        code: .recordedDateUnlikely, severity: .warning, terms: ["eventDate"],
+                        message: "eventDate \(quoted(eventText)) ends in the future (\(interval.end), after \(today))."))
+                } else if interval.start < earliestValidDate {
+                    flags.append(QualityFlag(
+                        code: .recordedDateUnlikely, severity: .warning, terms: ["eventDate"],
+                        message: "eventDate \(quoted(eventText)) is before \(earliestValidDate), the start of the Gregorian calendar."))
+                }
+            } else {
+                flags.append(QualityFlag(
+                    code: .recordedDateInvalid, severity: .error, terms: ["eventDate"],
+                    message: "eventDate \(quoted(eventText)) is not an ISO 8601 date or interval (such as 1963-03-08, "
+                        + "1963-03, 1963 or 1949-01-15/1949-01-20)."))
+            }
+        }
+        let yearText = value(fields, "year"), monthText = value(fields, "month"), dayText = value(fields, "day")
+        var year: Int? = nil, month: Int? = nil, day: Int? = nil
+        if let yearText {
+            if let y = integer(yearText) {
+                year = y
+                if y > today.year {
+                    flags.append(QualityFlag(
+                        code: .recordedDateUnlikely, severity: .error, terms: ["year"],
+                        message: "year \(yearText) is in the future (after \(today.year))."))
+                } else if y < earliestValidDate.year {
+                    flags.append(QualityFlag(
+                        code: .recordedDateUnlikely, severity: .warning, terms: ["year"],
+                        message: "year \(yearText) is before \(earliestValidDate.year), the start of the Gregorian calendar."))
+                }
+            } else {
+                flags.append(QualityFlag(
+                    code: .recordedDateInvalid, severity: .error, terms: ["year"],
+                    message: "year \(quoted(yearText)) is not a whole number."))
+            }
+        }
+        if let monthText {
+            if let m = integer(monthText), (1...12).contains(m) {
+                month = m
+            } else {
+                flags.append(QualityFlag(
+                    code: .recordedDateInvalid, severity: .error, terms: ["month"],
+                    message: "month \(quoted(monthText)) is not a whole number from 1 to 12."))
+            }
+        }
+        if let dayText {
+            if let d = integer(dayText), (1...31).contains(d) {
+                day = d
+                if let month {
+                    // 29 February is a valid day only in a leap year; without a year, give it the benefit of the doubt.
+                    let limit = CivilDate.daysIn(month: month, year: year ?? 2000)
+                    if d > limit {
+                        let terms = month == 2 && d == 29 ? ["day", "month", "year"] : ["day", "month"]
+                        let which = month == 2 && d == 29 ? "February \(yearText ?? "")" : "month \(monthText ?? "")"
+                        flags.append(QualityFlag(
+                            code: .recordedDateInvalid, severity: .error, terms: terms,
+                            message: "day \(dayText) is not a day of \(which) (it has \(limit) days)."))
+                        day = nil
+                    }
+                }
+            } else {
+                flags.append(QualityFlag(
+                    code: .recordedDateInvalid, severity: .error, terms: ["day"],
+                    message: "day \(quoted(dayText)) is not a whole number from 1 to 31."))
+            }
+        }
+        if let interval, let eventText {
+            var disagreements: [String] = [], terms: [String] = []
+            func disagree(_ term: String, _ text: String, _ why: String) {
+                terms.append(term)
+                disagreements.append("\(term) is \(text)\(why)")
+            }
+            let spansOneDay = interval.start == interval.end && interval.isDayPrecise
+            if let year, interval.start.year != year || interval.end.year != year, let yearText {
+                disagree("year", yearText, "")
+            }
+            if let month, interval.start.month != month || interval.end.month != month
+                || interval.start.year != interval.end.year || interval.startPrecision == .year, let monthText
+            {
+                disagree("month", monthText, "")
+            }
+            if let day, !spansOneDay || interval.start.day != day, let dayText {
+                disagree("day", dayText, "")
+            }
+            if let text = value(fields, "startDayOfYear") {
+                if interval.startPrecision != .day {
+                    disagree("startDayOfYear", text, ", but eventDate does not give a day")
+                } else if integer(text) != interval.start.dayOfYear {
+                    disagree("startDayOfYear", text, " (eventDate starts on day \(interval.start.dayOfYear))")
+                }
+            }
+            if let text = value(fields, "endDayOfYear") {
+                if interval.endPrecision != .day {
+                    disagree("endDayOfYear", text, ", but eventDate does not give a day")
+                } else if integer(text) != interval.end.dayOfYear {
+                    disagree("endDayOfYear", text, " (eventDate ends on day \(interval.end.dayOfYear))")
+                }
+            }
+            if !disagreements.isEmpty {
+                let span = interval.start == interval.end ? "\(interval.start)" : "\(interval.start) to \(interval.end)"
+                flags.append(QualityFlag(
+                    code: .recordedDateMismatch, severity: .warning, terms: ["eventDate"] + terms,
+                    message: "eventDate \(quoted(eventText)) is \(span), but " + disagreements.joined(separator: ", ") + "."))
+            }
+        }
+        return flags
+    }
+
+    // MARK: Vocabularies
+
+    /// basisOfRecord values Darwin Core recommends, and its class names (which it also allows).
+    public static let basisOfRecordValues: Set<String> = [
+        "PreservedSpecimen", "FossilSpecimen", "LivingSpecimen", "MaterialSample", "MaterialEntity", "MaterialCitation",
+        "HumanObservation", "MachineObservation", "Occurrence", "Organism", "Event", "Location", "GeologicalContext",
+        "Identification", "Taxon", "MeasurementOrFact", "ResourceRelationship",
+    ]
+    private static let basisOfRecordFolded: [String: String] = Dictionary(
+        uniqueKeysWithValues: basisOfRecordValues.map { ($0.lowercased(), $0) })
+
+    /// BASIS_OF_RECORD_INVALID; suggests the value when only case or spaces differ ("preserved specimen").
+    public static func basisOfRecord(_ fields: [String: String]) -> [QualityFlag] {
+        guard let text = value(fields, "basisOfRecord"), !basisOfRecordValues.contains(text) else { return [] }
+        let folded = text.lowercased().filter { $0 != " " && $0 != "_" && $0 != "-" }
+        var changes: [String: String?] = [:], hint = ""
+        if let standard = basisOfRecordFolded[folded] {
+            changes["basisOfRecord"] = standard
+            hint = "; it should be written \(standard)"
+        }
+        return [QualityFlag(
+            code: .basisOfRecordInvalid, severity: .error, terms: ["basisOfRecord"],
+            message: "basisOfRecord \(quoted(text)) is not a Darwin Core basisOfRecord value\(hint).",
+            suggestedChanges: changes)]
+    }
+
+    /// GBIF's type status vocabulary (concept names, lower case, without hyphens or spaces).
+    public static let typeStatusValues: Set<String> = [
+        "allolectotype", "alloneotype", "allotype", "cotype", "epitype", "ergatotype", "exepitype", "exholotype",
+        "exisotype", "exlectotype", "exneotype", "exparatype", "exsyntype", "extype", "hapantotype", "holotype",
+        "iconotype", "isoepitype", "isolectotype", "isoneotype", "isoparatype", "isosyntype", "isotype", "lectotype",
+        "neotype", "notatype", "originalmaterial", "paralectotype", "paraneotype", "paratype", "plastoholotype",
+        "plastoisotype", "plastolectotype", "plastoneotype", "plastoparatype", "plastosyntype", "plastotype",
+        "plesiotype", "secondarytype", "supplementarytype", "syntype", "topotype", "type", "typegenus", "typespecies",
+    ]
+
+    /// TYPE_STATUS_INVALID: the first word of each `|`-separated part must be a type status (any case; plurals and
+    /// hyphens allowed: "Paratypes", "ex-type"). "Holotype of Aus bus" is valid.
+    public static func typeStatus(_ fields: [String: String]) -> [QualityFlag] {
+        guard let text = value(fields, "typeStatus") else { return [] }
+        var bad: [String] = []
+        for part in text.split(separator: "|") {
+            let word = part.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
+            let folded = word.lowercased().filter { $0.isLetter }
+            let singular = folded.hasSuffix("s") ? String(folded.dropLast()) : folded
+            if !(typeStatusValues.contains(folded) || typeStatusValues.contains(singular)) {
+                bad.append(word.isEmpty ? String(part) : word)
+            }
+        }
+        guard !bad.isEmpty else { return [] }
+        return [QualityFlag(
+            code: .typeStatusInvalid, severity: .warning, terms: ["typeStatus"],
+            message: "typeStatus \(quoted(text)): \(bad.map(quoted).joined(separator: ", ")) is not a type status in GBIF's vocabulary.")]
+    }
+
+    // MARK: Measurements
+
+    /// COORDINATE_UNCERTAINTY_METERS_INVALID: not a number from 1 to 20,037,509 metres (half the Equator).
+    public static func coordinateUncertainty(_ fields: [String: String]) -> [QualityFlag] {
+        guard let text = value(fields, "coordinateUncertaintyInMeters") else { return [] }
+        let why: String
+        if let metres = decimal(text) {
+            if metres >= 1, metres <= 20_037_509 { return [] }
+            why = metres < 1 ? "less than 1 metre" : "more than half the Equator (20,037,509 m)"
+        } else {
+            why = "not a number of metres"
+        }
+        return [QualityFlag(
+            code: .coordinateUncertaintyMetersInvalid, severity: .error, terms: ["coordinateUncertaintyInMeters"],
+            message: "coordinateUncertaintyInMeters \(quoted(text)) is \(why).")]
+    }
+
+    /// DEPTH_UNLIKELY: each depth a number from 0 to 11,000 m, and the minimum no more than the maximum.
+    public static func depth(_ fields: [String: String]) -> [QualityFlag] {
+        range(fields, minTerm: "minimumDepthInMeters", maxTerm: "maximumDepthInMeters", code: .depthUnlikely,
+              valid: 0...11_000, outside: { $0 < 0 ? "negative (depths are measured down from the surface)" : "deeper than the deepest ocean (11,000 m)" })
+    }
+
+    /// ELEVATION_UNLIKELY: each elevation a number from −430 m (the Dead Sea shore) to 8,850 m (Everest), and the
+    /// minimum no more than the maximum.
+    public static func elevation(_ fields: [String: String]) -> [QualityFlag] {
+        range(fields, minTerm: "minimumElevationInMeters", maxTerm: "maximumElevationInMeters", code: .elevationUnlikely,
+              valid: -430...8_850, outside: { $0 < 0 ? "lower than the lowest land (−430 m)" : "higher than Everest (8,850 m)" })
+    }
+
+    private static func range(
+        _ fields: [String: String], minTerm: String, maxTerm: String, code: QualityCode, valid: ClosedRange<Double>,
+        outside: (Double) -> String
+    ) -> [QualityFlag] {
+        var flags: [QualityFlag] = []
+        var numbers: [Double?] = []
+        for term in [minTerm, maxTerm] {
+            guard let text = value(fields, term) else {
+                numbers.append(nil)
+                continue
+            }
+            guard let number = decimal(text) else {
+                numbers.append(nil)
+                flags.append(QualityFlag(
+                    code: code, severity: .warning, terms: [term], message: "\(term) \(quoted(text)) is not a number of metres."))
+                continue
+            }
+            numbers.append(number)
+            if !valid.contains(number) {
+                flags.append(QualityFlag(
+                    code: code, severity: .warning, terms: [term], message: "\(term) \(text) is \(outside(number))."))
+            }
+        }
+        if let low = numbers[0], let high = numbers[1], low > high, let lowText = value(fields, minTerm),
+            let highText = value(fields, maxTerm)
+        {
+            flags.append(QualityFlag(
+                code: code, severity: .warning, terms: [minTerm, maxTerm],
+                message: "\(minTerm) \(lowText) is more than \(maxTerm) \(highText); they look exchanged.",
+                suggestedChanges: [minTerm: highText, maxTerm: lowText]))
+        }
+        return flags
+    }
+
+    // MARK: Names
+
+    /// Ranks at or above genus, whose names are one word.
+    static let supraspecificRanks: Set<String> = [
+        "domain", "superkingdom", "kingdom", "subkingdom", "infrakingdom", "superphylum", "phylum", "subphylum",
+        "infraphylum", "division", "subdivision", "superclass", "class", "subclass", "infraclass", "superorder", "order",
+        "suborder", "infraorder", "parvorder", "superfamily", "family", "subfamily", "tribe", "subtribe", "genus",
+        "subgenus", "section", "subsection", "series", "subseries",
+    ]
+    /// Ranks below species, whose names have a third epithet.
+    static let infraspecificRanks: Set<String> = [
+        "subspecies", "variety", "subvariety", "form", "forma", "subform", "infraspecificname", "infrasubspecificname",
+        "convariety", "race", "natio", "morph", "aberration",
+    ]
+    private static let rankMarkers: [String: String] = [
+        "subsp.": "subspecies", "subsp": "subspecies", "ssp.": "subspecies", "ssp": "subspecies", "var.": "variety",
+        "var": "variety", "subvar.": "subvariety", "f.": "form", "forma": "form", "fo.": "form", "subf.": "subform",
+        "morph": "morph", "ab.": "aberration",
+    ]
+    private static let qualifiers: Set<String> = ["cf.", "cf", "aff.", "aff", "?", "nr.", "near", "sp.nov.", "×", "x"]
+    private static let indeterminate: Set<String> = ["sp.", "sp", "spp.", "spp", "indet.", "indet", "sp.indet."]
+
+    /// The parts of a scientific name: "Hakea decurrens subsp. physocarpa W.R.Barker", "Aus (Bus) cus (Smith, 1900)",
+    /// "Aus sp.", "Aus bus L. var. cus".
+    struct ParsedName: Equatable {
+        var genus: String
+        var specificEpithet: String?
+        var infraspecificEpithet: String?
+        var markerRank: String?
+        var indeterminate = false
+    }
+
+    static func parseName(_ name: String) -> ParsedName? {
+        var name = name
+        // Read as bytes: names are mostly ASCII, and Character properties cost more than the rest of the checks.
+        return name.withUTF8 { bytes -> ParsedName? in
+            var tokens: [Range<Int>] = []
+            tokens.reserveCapacity(8)
+            var start = -1
+            for i in 0..<bytes.count {
+                let b = bytes[i]
+                if b == 0x20 || b == 0x09 {
+                    if start >= 0 { tokens.append(start..<i); start = -1 }
+                } else if start < 0 {
+                    start = i
+                }
+            }
+            if start >= 0 { tokens.append(start..<bytes.count) }
+            func text(_ t: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[t]), as: UTF8.self) }
+            func lower(_ t: Range<Int>) -> String { text(t).lowercased() }
+            func all(_ t: Range<Int>, _ test: (UInt8) -> Bool) -> Bool {
+                for i in t where !test(bytes[i]) { return false }
+                return true
+            }
+            /// Qualifiers and rank markers are short words, or abbreviations ending in "."; authorship ("Cole,",
+            /// "1949", "(Barnes,") is rejected before any lower-casing.
+            func mayBeMarker(_ t: Range<Int>) -> Bool {
+                guard t.count <= 8 else { return false }
+                let f = bytes[t.lowerBound], l = bytes[t.upperBound - 1]
+                return (f >= 0x41 || f == 0x3F) && l != 0x2C && l != 0x29
+            }
+            func isQualifier(_ t: Range<Int>) -> Bool { mayBeMarker(t) && qualifiers.contains(lower(t)) }
+            func marker(_ t: Range<Int>) -> String? { mayBeMarker(t) ? rankMarkers[lower(t)] : nil }
+            func isGenus(_ t: Range<Int>) -> Bool {
+                let f = bytes[t.lowerBound]
+                guard (0x41...0x5A).contains(f) || f >= 0x80 else { return false }
+                return all(t) { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }
+            }
+            func isEpithet(_ t: Range<Int>) -> Bool {
+                guard (0x61...0x7A).contains(bytes[t.lowerBound]) else { return false }
+                guard all(t, { (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }) else { return false }
+                return !(t.count <= 5 && authorParticles.contains(text(t)))
+            }
+            var i = 0
+            func skipQualifiers() { while i < tokens.count, isQualifier(tokens[i]) { i += 1 } }
+            skipQualifiers()
+            guard i < tokens.count, isGenus(tokens[i]) else { return nil }
+            var parsed = ParsedName(genus: text(tokens[i]))
+            i += 1
+            if i < tokens.count {
+                let t = tokens[i]
+                if t.count > 2, bytes[t.lowerBound] == 0x28, bytes[t.upperBound - 1] == 0x29,
+                    (0x41...0x5A).contains(bytes[t.lowerBound + 1]), all(t, { $0 != 0x2C })
+                {
+                    i += 1  // subgenus
+                }
+            }
+            skipQualifiers()
+            guard i < tokens.count else { return parsed }
+            if tokens[i].count <= 10, indeterminate.contains(lower(tokens[i])) {
+                parsed.indeterminate = true
+                return parsed
+            }
+            guard isEpithet(tokens[i]) else { return parsed }
+            parsed.specificEpithet = text(tokens[i])
+            i += 1
+            skipQualifiers()
+            if i < tokens.count, isEpithet(tokens[i]), marker(tokens[i]) == nil {
+                parsed.infraspecificEpithet = text(tokens[i])  // a trinomial without a marker
+                return parsed
+            }
+            // A rank marker may come after the species' authorship: "Aus bus L. var. cus".
+            while i < tokens.count {
+                if let rank = marker(tokens[i]) {
+                    parsed.markerRank = rank
+                    i += 1
+                    skipQualifiers()
+                    if i < tokens.count, isEpithet(tokens[i]) { parsed.infraspecificEpithet = text(tokens[i]) }
+                    return parsed
+                }
+                i += 1
+            }
+            return parsed
+        }
+    }
+
+    private static let authorParticles: Set<String> = [
+        "de", "van", "von", "der", "den", "du", "da", "del", "della", "di", "la", "le", "ex", "et", "in", "and", "y", "zu", "ter",
+    ]
+
+    /// TAXON_RANK_INCONSISTENT: taxonRank against the shape of scientificName (one word, two, three, "sp."), and
+    /// genericName, specificEpithet and infraspecificEpithet against the words of scientificName.
+    public static func taxonRank(_ fields: [String: String]) -> [QualityFlag] {
+        guard let nameText = value(fields, "scientificName"), let parsed = parseName(nameText) else { return [] }
+        var flags: [QualityFlag] = []
+        if let rankText = value(fields, "taxonRank") {
+            let rank = rankText.lowercased()
+            var problem: String? = nil, suggestion: String? = nil
+            if rank == "species" {
+                if parsed.specificEpithet == nil {
+                    problem = "names no species"
+                    suggestion = "genus"
+                } else if parsed.infraspecificEpithet != nil {
+                    problem = "names a taxon below species"
+                    suggestion = parsed.markerRank ?? "subspecies"
+                }
+            } else if supraspecificRanks.contains(rank), parsed.specificEpithet != nil {
+                problem = "names a species or a taxon below it"
+                suggestion = parsed.infraspecificEpithet != nil ? (parsed.markerRank ?? "subspecies") : "species"
+            } else if infraspecificRanks.contains(rank), parsed.infraspecificEpithet == nil {
+                problem = "names no taxon below species"
+                suggestion = parsed.specificEpithet != nil ? "species" : "genus"
+            }
+            if let problem {
+                var changes: [String: String?] = [:]
+                if let suggestion { changes["taxonRank"] = suggestion }
+                flags.append(QualityFlag(
+                    code: .taxonRankInconsistent, severity: .warning, terms: ["taxonRank", "scientificName"],
+                    message: "taxonRank is \(quoted(rankText)) but scientificName \(quoted(nameText)) \(problem).",
+                    suggestedChanges: changes))
+            }
+        }
+        for (term, part) in [
+            ("genericName", Optional(parsed.genus)), ("specificEpithet", parsed.specificEpithet),
+            ("infraspecificEpithet", parsed.infraspecificEpithet),
+        ] {
+            guard let given = value(fields, term), given != part, given.lowercased() != part?.lowercased() else { continue }
+            let what = part.map { "has \(quoted($0)) there" } ?? "has none"
+            flags.append(QualityFlag(
+                code: .taxonRankInconsistent, severity: .warning, terms: ["scientificName", term],
+                message: "\(term) is \(quoted(given)) but scientificName \(quoted(nameText)) \(what)."))
+        }
+        return flags
+    }
+
+    // MARK: Reading values
+
+    /// The value of a term, without surrounding spaces; nil when absent or blank.
+    @inline(__always)
+    static func value(_ fields: [String: String], _ term: String) -> String? {
+        guard let raw = fields[term] else { return nil }
+        let utf8 = raw.utf8
+        guard let first = utf8.first else { return nil }
+        if first > 0x20, let last = utf8.last, last > 0x20 { return raw }
+        let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+
+    /// A plain decimal number: optional sign, digits, optional fraction. No exponents, hex, "inf" or "nan".
+    static func decimal(_ text: String) -> Double? {
+        var digits = 0, dots = 0, index = 0
+        for b in text.utf8 {
+            if b >= 0x30, b <= 0x39 {
+                digits += 1
+            } else if b == 0x2E {
+                dots += 1
+            } else if index != 0 || (b != 0x2D && b != 0x2B) {
+                return nil
+            }
+            index += 1
+        }
+        guard digits > 0, dots <= 1 else { return nil }
+        return Double(text)
+    }
+
+    /// A whole number, optionally signed.
+    static func integer(_ text: String) -> Int? {
+        guard !text.isEmpty, text.utf8.count <= 10 else { return nil }
+        return Int(text)
+    }
+
+    /// "41.0554 N" → "41.0554", "121.0534 W" → "-121.0534".
+    static func signedFromHemisphere(_ text: String, positive: String, negative: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let last = trimmed.last else { return nil }
+        let letter = String(last).uppercased()
+        guard letter == positive || letter == negative else { return nil }
+        let number = trimmed.dropLast().trimmingCharacters(in: .whitespaces)
+        guard let value = decimal(number), value >= 0, !number.hasPrefix("-"), !number.hasPrefix("+") else { return nil }
+        return letter == negative ? "-" + number : number
+    }
+
+    static func negated(_ text: String) -> String {
+        if text.hasPrefix("-") { return String(text.dropFirst()) }
+        if text.hasPrefix("+") { return "-" + text.dropFirst() }
+        return "-" + text
+    }
+
+    static func quoted(_ text: String) -> String { "\"\(text)\"" }
+}
