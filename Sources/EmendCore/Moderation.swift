@@ -45,21 +45,16 @@ public enum Moderation {
         return changes
     }
 
-    /// Basic doubts about a proposed value, for the curator's eye (the quality checks go further).
-    public static func warnings(term: String, value: String?, currentYear: Int) -> [String] {
-        guard let value else { return [] }
-        switch term {
-        case "decimalLatitude":
-            return Double(value).map { (-90...90).contains($0) } == true ? [] : ["latitude is not a number from -90 to 90"]
-        case "decimalLongitude":
-            return Double(value).map { (-180...180).contains($0) } == true ? [] : ["longitude is not a number from -180 to 180"]
-        case "year", "eventDate":
-            guard let year = Int(value.prefix(4)) else { return ["not a date"] }
-            return year > currentYear ? ["a date in the future"] : []
-        case "countryCode":
-            return value.range(of: "^[A-Z]{2}$", options: .regularExpression) == nil ? ["not a two-letter ISO 3166 country code"] : []
-        default:
-            return []
-        }
+    /// What accepting `changes` would do to the record's quality flags: the flags of the record now that it would
+    /// clear, and the flags it would raise, so that a curator sees "fixes ZERO_COORDINATE" or a warning before
+    /// deciding. `now` (milliseconds since 1970) dates the date checks.
+    public static func qualityEffect(of changes: [TermChange], on fields: [String: String], now: Int64)
+        -> (fixes: [QualityFlag], raises: [QualityFlag])
+    {
+        var proposed = fields
+        for change in changes { proposed[change.term] = change.to }
+        let before = QualityChecks.check(fields, now: now), after = QualityChecks.check(proposed, now: now)
+        let codesBefore = Set(before.map(\.code)), codesAfter = Set(after.map(\.code))
+        return (before.filter { !codesAfter.contains($0.code) }, after.filter { !codesBefore.contains($0.code) })
     }
 }

@@ -81,7 +81,12 @@ public struct RecordExporter {
     public let metadata: ExportMetadata
     public private(set) var count = 0
     private let column: [String: Int]
-    private var cells: [String?]
+    /// Column indexes in the byte order of their names, which is the order canonical JSON gives a record's keys: one
+    /// walk through both finds each value's column.
+    private let columnsByName: [(name: [UInt8], index: Int)]
+    /// The record being written: the UTF-8 of its values, and where each column's value lies in it.
+    private var valueBytes: [UInt8] = []
+    private var cells: [Range<Int>?]
     private var archive: ZipStreamWriter?
     private var rows = ByteBuffer()
 
@@ -90,19 +95,20 @@ public struct RecordExporter {
         self.terms = terms
         self.metadata = metadata
         column = Dictionary(terms.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        columnsByName = terms.enumerated().map { (Array($1.utf8), $0) }.sorted { $0.name.lexicographicallyPrecedes($1.name) }
         cells = Array(repeating: nil, count: terms.count)
     }
 
     public mutating func begin(into out: inout ByteBuffer) throws {
         switch format {
         case .csv, .tsv:
-            writeRow(["id", "version", "dataset"] + terms, into: &out)
+            writeHeader(["id", "version", "dataset"] + terms, into: &out)
         case .dwca:
             var zip = ZipStreamWriter(modified: metadata.created.milliseconds)
             try zip.add("meta.xml", DarwinCoreArchiveMetadata.meta(terms: terms).utf8, into: &out)
             try zip.begin("occurrence.txt", into: &out)
             self.archive = zip
-            writeRow(["id"] + terms, into: &rows)
+            writeHeader(["id"] + terms, into: &rows)
         case .geojson:
             out.writeString(#"{"type":"FeatureCollection","features":["#)
         case .ndjson:
@@ -126,9 +132,15 @@ public struct RecordExporter {
         try readCells(id: id, fieldsJSON: fieldsJSON)
         switch format {
         case .csv, .tsv:
-            writeRow([id, String(version), dataset] + cells, into: &out)
+            writeCell(id.utf8, into: &out)
+            out.writeInteger(delimiter)
+            out.writeString(String(version))
+            out.writeInteger(delimiter)
+            writeCell(dataset.utf8, into: &out)
+            writeCells(into: &out, leadingDelimiter: true)
         case .dwca:
-            writeRow([id] + cells, into: &rows)
+            writeCell(id.utf8, into: &rows)
+            writeCells(into: &rows, leadingDelimiter: true)
             if rows.readableBytes >= 256 * 1024 {
                 try archive!.write(&rows, into: &out)
                 rows.clear()
@@ -155,45 +167,114 @@ public struct RecordExporter {
         }
     }
 
-    /// The record's values in column order.
+    /// Finds the record's value of each column. Canonical JSON of string values without escapes (nearly every
+    /// record) is read where it lies; anything else is parsed, and its values laid end to end in `valueBytes`.
     private mutating func readCells(id: String, fieldsJSON: String) throws {
-        var values = [String?](repeating: nil, count: terms.count)
+        for index in cells.indices { cells[index] = nil }
+        valueBytes.removeAll(keepingCapacity: true)
+        valueBytes.append(contentsOf: fieldsJSON.utf8)
+        if locateCanonicalValues() { return }
+        for index in cells.indices { cells[index] = nil }
+        valueBytes.removeAll(keepingCapacity: true)
         var stray: String?
-        var text = fieldsJSON
+        var located: [(Int, Range<Int>)] = []
+        var text = fieldsJSON, bytes: [UInt8] = []
         let column = column
-        try text.withUTF8 { bytes in
-            try JSONParser.forEachMember(bytes) { term, parser throws(JSONParser.Failure) in
+        try text.withUTF8 { json in
+            try JSONParser.forEachMember(json) { term, parser throws(JSONParser.Failure) in
                 let value = try parser.readValue()
-                if let index = column[term] { values[index] = value.stringValue } else { stray = term }
+                guard let index = column[term] else { return stray = term }
+                guard let string = value.stringValue else { return }
+                located.append((index, bytes.count..<(bytes.count + string.utf8.count)))
+                bytes.append(contentsOf: string.utf8)
             }
         }
         if let stray { throw UnexpectedTerm(record: id, term: stray) }
-        cells = values
+        valueBytes = bytes
+        for (index, range) in located { cells[index] = range }
+    }
+
+    /// Reads `valueBytes` as `{"term":"value",…}` in canonical order with no escapes, noting where each value lies;
+    /// false when it is not that, or holds a term that is not a column.
+    private mutating func locateCanonicalValues() -> Bool {
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        return valueBytes.withUnsafeBufferPointer { b in
+            let n = b.count
+            guard n >= 2, b[0] == UInt8(ascii: "{") else { return false }
+            if b[1] == UInt8(ascii: "}") { return n == 2 }
+            var i = 1, next = 0
+            while true {
+                guard i < n, b[i] == quote else { return false }
+                var j = i + 1
+                while j < n, b[j] != quote {
+                    if b[j] == backslash { return false }
+                    j += 1
+                }
+                let key = UnsafeBufferPointer(rebasing: b[(i + 1)..<min(j, n)])
+                guard j + 2 < n, b[j + 1] == UInt8(ascii: ":"), b[j + 2] == quote else { return false }
+                var k = j + 3
+                while k < n, b[k] != quote {
+                    if b[k] == backslash { return false }
+                    k += 1
+                }
+                guard k + 1 < n else { return false }
+                while next < columnsByName.count, columnsByName[next].name.lexicographicallyPrecedes(key) { next += 1 }
+                guard next < columnsByName.count, columnsByName[next].name.elementsEqual(key) else { return false }
+                cells[columnsByName[next].index] = (j + 3)..<k
+                i = k + 1
+                if b[i] == UInt8(ascii: "}") { return i + 1 == n }
+                guard b[i] == UInt8(ascii: ",") else { return false }
+                i += 1
+            }
+        }
+    }
+
+    /// The value of column `index` of the record being written.
+    private func cell(_ index: Int) -> String? {
+        cells[index].map { String(decoding: valueBytes[$0], as: UTF8.self) }
     }
 
     private var delimiter: UInt8 { format == .tsv ? UInt8(ascii: "\t") : UInt8(ascii: ",") }
     private var lineEnd: String { format == .dwca ? "\n" : "\r\n" }
 
-    private func writeRow(_ values: [String?], into out: inout ByteBuffer) {
-        for (index, value) in values.enumerated() {
+    private func writeHeader(_ names: [String], into out: inout ByteBuffer) {
+        for (index, name) in names.enumerated() {
             if index > 0 { out.writeInteger(delimiter) }
-            guard let value else { continue }
-            let needsQuotes = value.utf8.contains { $0 == delimiter || $0 == UInt8(ascii: "\"") || $0 == 10 || $0 == 13 }
-            if needsQuotes {
-                out.writeInteger(UInt8(ascii: "\""))
-                out.writeString(value.replacingOccurrences(of: "\"", with: "\"\""))
-                out.writeInteger(UInt8(ascii: "\""))
-            } else {
-                out.writeString(value)
+            writeCell(name.utf8, into: &out)
+        }
+        out.writeString(lineEnd)
+    }
+
+    /// The record's values in column order, and the line end.
+    private func writeCells(into out: inout ByteBuffer, leadingDelimiter: Bool) {
+        valueBytes.withUnsafeBufferPointer { bytes in
+            for (index, range) in cells.enumerated() {
+                if leadingDelimiter || index > 0 { out.writeInteger(delimiter) }
+                if let range { writeCell(UnsafeBufferPointer(rebasing: bytes[range]), into: &out) }
             }
         }
         out.writeString(lineEnd)
     }
 
+    /// A value, quoted when it holds the delimiter, a quote or a line break, with its quotes doubled (RFC 4180).
+    private func writeCell(_ value: some Collection<UInt8>, into out: inout ByteBuffer) {
+        let quote = UInt8(ascii: "\"")
+        guard value.contains(where: { $0 == delimiter || $0 == quote || $0 == 10 || $0 == 13 }) else {
+            out.writeBytes(value)
+            return
+        }
+        out.writeInteger(quote)
+        for byte in value {
+            if byte == quote { out.writeInteger(quote) }
+            out.writeInteger(byte)
+        }
+        out.writeInteger(quote)
+    }
+
     private mutating func writeFeature(id: String, version: Int64, dataset: String, into out: inout ByteBuffer) {
         if count > 0 { out.writeInteger(UInt8(ascii: ",")) }
         var properties: [String: JSONValue] = ["version": .int(version), "dataset": .string(dataset)]
-        for (term, value) in Swift.zip(terms, cells) { if let value { properties[term] = .string(value) } }
+        for (index, term) in terms.enumerated() { if let value = cell(index) { properties[term] = .string(value) } }
         out.writeString(#"{"type":"Feature","id":"#)
         out.writeBytes(CanonicalJSON.encode(.string(id)))
         out.writeString(#","geometry":"#)
@@ -210,7 +291,7 @@ public struct RecordExporter {
     /// The record's coordinates, when both are numbers in range.
     private func point() -> (latitude: Double, longitude: Double)? {
         guard let latitudeColumn = column["decimalLatitude"], let longitudeColumn = column["decimalLongitude"],
-            let latitude = cells[latitudeColumn].flatMap(Double.init), let longitude = cells[longitudeColumn].flatMap(Double.init),
+            let latitude = cell(latitudeColumn).flatMap(Double.init), let longitude = cell(longitudeColumn).flatMap(Double.init),
             (-90...90).contains(latitude), (-180...180).contains(longitude)
         else { return nil }
         return (latitude, longitude)

@@ -48,6 +48,8 @@ public struct QueueItem: Sendable, Equatable {
     public var institutionCode: String?
     public var collectionCode: String?
     public var recordVersion: Int64
+    /// The record's terms now, which the proposal's quality effect is judged on.
+    public var recordFields: [String: String]
     /// The proposal's terms whose value on the record is no longer the one it was based on (to: the value now).
     public var stale: [TermChange]
     public var submitterAccepted: Int
@@ -333,20 +335,6 @@ extension Store {
         }
     }
 
-    /// The values of some terms in a record's fields (canonical JSON in `column`), read without decoding the rest.
-    private static func values(of terms: Set<String>, inFields row: Row, column: String) throws -> [String: String] {
-        var values: [String: String] = [:]
-        try row.withUnsafeData(named: column) { data in
-            try (data ?? Data()).withUnsafeBytes { bytes in
-                try JSONParser.forEachMember(bytes.bindMemory(to: UInt8.self)) { key, parser throws(JSONParser.Failure) in
-                    guard terms.contains(key) else { return try parser.skip() }
-                    if case .string(let value) = try parser.readValue() { values[key] = value }
-                }
-            }
-        }
-        return values
-    }
-
     /// The items a user's queue covers: a curator's scopes, everything for admins and auditors. `table` holds the
     /// institution and collection codes: the records, or the proposals, which carry their record's.
     private static func scope(of user: User, in table: String = "records") -> Conditions {
@@ -413,11 +401,11 @@ extension Store {
                     """), arguments: page.arguments + [query.limit + 1])
             let items = try rows.prefix(query.limit).map { row in
                 let proposal = Self.proposal(row)
-                let current = try Self.values(of: Set(proposal.changes.map(\.term)), inFields: row, column: "record_fields")
+                let current = try JSONParser.parse(row["record_fields"] as String).stringMap ?? [:]
                 return QueueItem(
                     proposal: proposal, scientificName: row["scientific_name"], catalogNumber: row["catalog_number"],
                     institutionCode: row["record_institution_code"], collectionCode: row["record_collection_code"],
-                    recordVersion: row["record_version"],
+                    recordVersion: row["record_version"], recordFields: current,
                     stale: proposal.changes.compactMap { current[$0.term] == $0.from ? nil : TermChange(term: $0.term, from: $0.from, to: current[$0.term]) },
                     submitterAccepted: row["accepted"], submitterRejected: row["rejected"])
             }

@@ -34,7 +34,7 @@ import Testing
         // Given a dataset imported with no column list, as every import was before DatasetImported named its columns
         let store = try Given.store()
         var reader = ArrayReader([Given.specimen(1)])
-        try store.importRecords(from: &reader, source: Given.source(terms: []))
+        _ = try store.importRecords(from: &reader, source: Given.source(terms: []))
         // When the columns of a download are asked for
         let terms = try store.exportTerms(RecordQuery())
         // Then an import naming no columns still lists its record's terms: every column there is a term for

@@ -43,18 +43,8 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// The UTC day of a time given in milliseconds since 1970-01-01T00:00:00Z.
     public init(epochMilliseconds ms: Int64) {
-        var days = ms / 86_400_000
-        if ms % 86_400_000 < 0 { days -= 1 }
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        self.init(year: Int(yoe + era * 400 + (m <= 2 ? 1 : 0)), month: Int(m), day: Int(d))
+        let c = Timestamp(milliseconds: ms).components
+        self.init(year: Int(c.year), month: Int(c.month), day: Int(c.day))
     }
 }
 

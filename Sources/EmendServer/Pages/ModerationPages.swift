@@ -41,7 +41,6 @@ struct ModerationPages {
         query.after = parameters["cursor"].flatMap { Int64($0) }
         let page = try store.moderationQueue(query, for: user)
         let now = Date().timeIntervalSince1970
-        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
         var nextParameters = parameters.filter { $0.key != "cursor" }.map { "\($0.key)=\(SitePages.escape(String($0.value)))" }
         nextParameters.append("cursor=\(page.next ?? 0)")
         var values: [String: Any] = [
@@ -56,12 +55,13 @@ struct ModerationPages {
             "institutionCode": query.institutionCode ?? "", "collectionCode": query.collectionCode ?? "",
             "hasNext": page.next != nil, "next": "/moderation?" + nextParameters.joined(separator: "&"),
             "items": page.items.map { item in
-                [
+                let effect = Self.effect(item.proposal, item.recordFields)
+                return [
                     "id": item.proposal.id, "name": item.scientificName ?? item.proposal.recordID,
                     "catalog": [item.institutionCode, item.collectionCode, item.catalogNumber].compactMap { $0 }.joined(separator: " "),
                     "isStale": !item.stale.isEmpty, "staleTerms": item.stale.map(\.term).joined(separator: ", "),
                     "changes": RecordView.changes(item.proposal.changes),
-                    "warnings": item.proposal.changes.flatMap { Moderation.warnings(term: $0.term, value: $0.to, currentYear: year) },
+                    "fixes": effect.fixes, "warnings": effect.raises,
                     "submitter": item.proposal.actorName ?? item.proposal.actor, "accepted": item.submitterAccepted,
                     "rejected": item.submitterRejected, "submittedAt": item.proposal.submittedAt.rfc3339,
                     "age": Self.age(seconds: now - Double(item.proposal.submittedAt.milliseconds) / 1000),
@@ -70,6 +70,13 @@ struct ModerationPages {
         ]
         if let notice = parameters["notice"] { values["notice"] = notice == "accepted" ? "Accepted." : "Rejected." }
         return pages.render("queue", values, context: context)
+    }
+
+    /// The quality flags accepting the proposal would clear (as "fixes CODE") and raise (their messages), judged on
+    /// the record as it is now, with today's date.
+    static func effect(_ proposal: Proposal, _ fields: [String: String]) -> (fixes: [String], raises: [String]) {
+        let effect = Moderation.qualityEffect(of: proposal.changes, on: fields, now: Timestamp.now().milliseconds)
+        return (effect.fixes.map { "fixes \($0.code.rawValue)" }, effect.raises.map { "\($0.code.rawValue): \($0.message)" })
     }
 
     @Sendable func proposal(_ request: Request, context: EmendRequestContext) throws -> Response {
@@ -84,8 +91,8 @@ struct ModerationPages {
         let proposal = try store.proposal(id: id)
         let record = try store.record(id: proposal.recordID)
         let fields = record.state.fields
-        let year = Calendar(identifier: .gregorian).component(.year, from: Date())
         let history = try store.contributions(byActor: proposal.actor).proposals
+        let effect = Self.effect(proposal, fields)
         var values: [String: Any] = [
             "id": id, "recordID": proposal.recordID, "name": RecordView.heading(fields, id: proposal.recordID),
             "catalog": [fields["institutionCode"], fields["collectionCode"], fields["catalogNumber"]].compactMap { $0 }.joined(separator: " "),
@@ -98,9 +105,9 @@ struct ModerationPages {
                 [
                     "term": change.term, "current": fields[change.term] ?? "—", "to": change.to ?? "",
                     "stale": fields[change.term] != change.from, "now": fields[change.term] ?? "absent",
-                    "warnings": Moderation.warnings(term: change.term, value: change.to, currentYear: year),
                 ] as [String: Any]
             },
+            "fixes": effect.fixes, "warnings": effect.raises,
         ]
         if let decided = proposal.decidedAt {
             values["decision"] = "\(proposal.status) on \(decided.rfc3339)\(proposal.reason.map { ": \($0)" } ?? "")"
