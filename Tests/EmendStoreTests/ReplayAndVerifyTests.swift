@@ -93,6 +93,36 @@ import Testing
         }
     }
 
+    @Test func verifyInSlicesOfTheLogFindsWhatOnePassWould() throws {
+        // Given a log of 2,501 events, verified in slices of 1,024 events (as a million events are, in wider ones)
+        let store = try Given.store()
+        try Given.imported((1...2_500).map { Given.specimen($0) }, into: store)
+        let whole = try store.verify(chainSliceWidth: 1 << 12)
+        #expect(whole.events == 2_501)
+        #expect(whole.checkpoints >= 2)
+        #expect(try store.verify(chainSliceWidth: 1_024) == whole)
+        // When events 2,100 and then 1,500 are altered, and event 1,024, the last of the first slice, removed
+        try store.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER events_append_only_update")
+            try db.execute(sql: "UPDATE events SET data = replace(data, 'Quercus', 'Quercvs') WHERE seq IN (2100, 1500)")
+        }
+        // Then verify names the first along the log each time
+        for width: Int64 in [1_024, 1 << 12] {
+            #expect(throws: StoreError.corrupt(seq: 1_500, reason: "hash mismatch: the event or the one before it was altered")) {
+                try store.verify(chainSliceWidth: width)
+            }
+        }
+        try store.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER events_append_only_delete")
+            try db.execute(sql: "DELETE FROM events WHERE seq = 1024")
+        }
+        for width: Int64 in [1_024, 1 << 12] {
+            #expect(throws: StoreError.corrupt(seq: 1_024, reason: "missing from the log")) {
+                try store.verify(chainSliceWidth: width)
+            }
+        }
+    }
+
     @Test func verifyFindsARecordThatDiffersFromTheLog() throws {
         let store = try populated()
         try store.writer.write { db in
