@@ -102,13 +102,13 @@ public struct RecordExporter {
     public mutating func begin(into out: inout ByteBuffer) throws {
         switch format {
         case .csv, .tsv:
-            writeHeader(["id", "version", "dataset"] + terms, into: &out)
+            Self.writeHeader(["id", "version", "dataset"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &out)
         case .dwca:
             var zip = ZipStreamWriter(modified: metadata.created.milliseconds)
             try zip.add("meta.xml", DarwinCoreArchiveMetadata.meta(terms: terms).utf8, into: &out)
             try zip.begin("occurrence.txt", into: &out)
             self.archive = zip
-            writeHeader(["id"] + terms, into: &rows)
+            Self.writeHeader(["id"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &rows)
         case .geojson:
             out.writeString(#"{"type":"FeatureCollection","features":["#)
         case .ndjson:
@@ -132,15 +132,10 @@ public struct RecordExporter {
         try readCells(id: id, fieldsJSON: fieldsJSON)
         switch format {
         case .csv, .tsv:
-            writeCell(id.utf8, into: &out)
-            out.writeInteger(delimiter)
-            out.writeString(String(version))
-            out.writeInteger(delimiter)
-            writeCell(dataset.utf8, into: &out)
-            writeCells(into: &out, leadingDelimiter: true)
+            Self.writeRow(
+                [id, String(version), dataset], cells: cells, values: valueBytes, delimiter: delimiter, lineEnd: lineEnd, into: &out)
         case .dwca:
-            writeCell(id.utf8, into: &rows)
-            writeCells(into: &rows, leadingDelimiter: true)
+            Self.writeRow([id], cells: cells, values: valueBytes, delimiter: delimiter, lineEnd: lineEnd, into: &rows)
             if rows.readableBytes >= 256 * 1024 {
                 try archive!.write(&rows, into: &out)
                 rows.clear()
@@ -237,27 +232,37 @@ public struct RecordExporter {
     private var delimiter: UInt8 { format == .tsv ? UInt8(ascii: "\t") : UInt8(ascii: ",") }
     private var lineEnd: String { format == .dwca ? "\n" : "\r\n" }
 
-    private func writeHeader(_ names: [String], into out: inout ByteBuffer) {
+    // The writers below are static, given what they read: a method of `self` writing into one of its own buffers
+    // (`rows`) would hold a second reference to that buffer, and every write would copy it whole.
+
+    private static func writeHeader(_ names: [String], delimiter: UInt8, lineEnd: String, into out: inout ByteBuffer) {
         for (index, name) in names.enumerated() {
             if index > 0 { out.writeInteger(delimiter) }
-            writeCell(name.utf8, into: &out)
+            writeCell(name.utf8, delimiter: delimiter, into: &out)
         }
         out.writeString(lineEnd)
     }
 
-    /// The record's values in column order, and the line end.
-    private func writeCells(into out: inout ByteBuffer, leadingDelimiter: Bool) {
-        valueBytes.withUnsafeBufferPointer { bytes in
-            for (index, range) in cells.enumerated() {
-                if leadingDelimiter || index > 0 { out.writeInteger(delimiter) }
-                if let range { writeCell(UnsafeBufferPointer(rebasing: bytes[range]), into: &out) }
+    /// The record's leading cells (its id, and for CSV and TSV its version and dataset), then its values in column
+    /// order, and the line end.
+    private static func writeRow(
+        _ leading: [String], cells: [Range<Int>?], values: [UInt8], delimiter: UInt8, lineEnd: String, into out: inout ByteBuffer
+    ) {
+        for (index, text) in leading.enumerated() {
+            if index > 0 { out.writeInteger(delimiter) }
+            writeCell(text.utf8, delimiter: delimiter, into: &out)
+        }
+        values.withUnsafeBufferPointer { bytes in
+            for range in cells {
+                out.writeInteger(delimiter)
+                if let range { writeCell(UnsafeBufferPointer(rebasing: bytes[range]), delimiter: delimiter, into: &out) }
             }
         }
         out.writeString(lineEnd)
     }
 
     /// A value, quoted when it holds the delimiter, a quote or a line break, with its quotes doubled (RFC 4180).
-    private func writeCell(_ value: some Collection<UInt8>, into out: inout ByteBuffer) {
+    private static func writeCell(_ value: some Collection<UInt8>, delimiter: UInt8, into out: inout ByteBuffer) {
         let quote = UInt8(ascii: "\"")
         guard value.contains(where: { $0 == delimiter || $0 == quote || $0 == 10 || $0 == 13 }) else {
             out.writeBytes(value)
