@@ -35,13 +35,8 @@ struct AuditBench: AsyncParsableCommand {
         let positions = asOf.isEmpty ? [try store.lastSeq()] : asOf
         try lengthen(record.id, store: store, admin: admin)
         _ = try store.checkpoint()
-        let server = Task {
-            let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port))
-            try await app.runService()
-        }
+        let (server, base) = try await serveForBench(store, port: port)
         defer { server.cancel() }
-        let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await waitForServer(base)
         let searches = [
             "/api/records?q=forest&facet=country&facet=year", "/api/records?country=United%20Kingdom&facet=family",
             "/api/records?bbox=-10,35,30,60&year=1900..1950&limit=100",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmendCore
 import EmendInterchange
+import EmendServer
 import EmendStore
 import Foundation
 #if canImport(FoundationNetworking)
@@ -69,6 +70,18 @@ struct BenchCommand: ParsableCommand {
 /// Unbuffered, so each run's line shows as it finishes even when written to a file.
 func say(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Serves `store` on 127.0.0.1 from this process for a benchmark, and waits until it answers; cancel the task to stop it.
+func serveForBench(_ store: Store, port: Int, bcryptCost: UInt8 = 12) async throws -> (server: Task<Void, any Error>, base: URL) {
+    let server = Task {
+        let app = try await buildApplication(
+            store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port, bcryptCost: bcryptCost))
+        try await app.runService()
+    }
+    let base = URL(string: "http://127.0.0.1:\(port)")!
+    try await waitForServer(base)
+    return (server, base)
 }
 
 /// Waits up to ten seconds for a server started in this process to answer `/health`.

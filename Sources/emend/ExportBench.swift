@@ -26,13 +26,8 @@ struct ExportBench: AsyncParsableCommand {
 
     func run() async throws {
         let store = try database.open()
-        let server = Task {
-            let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port))
-            try await app.runService()
-        }
+        let (server, base) = try await serveForBench(store, port: port)
         defer { server.cancel() }
-        let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await waitForServer(base)
         let largest = Mutex(0)
         let sampler = Task {
             while !Task.isCancelled {

@@ -36,13 +36,8 @@ struct ModerationBench: AsyncParsableCommand {
         try await seed(store)
         _ = try store.checkpoint()  // As `emend serve` does at start: a log from before checkpoints gets its first.
         let team = try curatorsByCollection(store)
-        let server = Task {
-            let app = try await buildApplication(store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port, bcryptCost: 4))
-            try await app.runService()
-        }
+        let (server, base) = try await serveForBench(store, port: port, bcryptCost: 4)
         defer { server.cancel() }
-        let base = URL(string: "http://127.0.0.1:\(port)")!
-        try await waitForServer(base)
         let clients = try await withThrowingTaskGroup(of: HTTPCurator.self) { group in
             for curator in team { group.addTask { try await HTTPCurator.logIn(curator, base: base) } }
             return try await group.reduce(into: []) { $0.append($1) }
