@@ -104,3 +104,19 @@ class LiveServer:
         if status != 200:
             raise AssertionError(f"GET {path}: {status} {body[:500]!r}")
         return json.loads(body)
+
+
+class Checks:
+    """Counts and prints each check, for the closing 'N passed, N failed' line."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, what, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"ok    {what}")
+        else:
+            self.failed += 1
+            print(f"FAIL  {what} {detail}")
