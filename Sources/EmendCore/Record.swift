@@ -14,7 +14,8 @@ public enum EventType {
     public static let datasetImported = "DatasetImported"
     /// `user/<id>`: `{"name", "role", "scopes": [...]}`.
     public static let userAdded = "UserAdded"
-    /// `proposal/<id>` version 1: `{"record", "baseVersion", "changes": {term: {"from", "to"}}, "rationale"}`.
+    /// `proposal/<id>` version 1: `{"record", "baseVersion", "changes": {term: {"from", "to"}}, "rationale", "report"?,
+    /// "rule"?}`; `rule` (a quality flag's code) marks a machine suggestion by `system:quality`.
     public static let proposalSubmitted = "ProposalSubmitted"
     /// `proposal/<id>` version 2 or later: `{"record", "version", "changes": {term: {"from", "to"}}, "note"?}`: the curator
     /// accepted these changes, which made `version` of the record (a RecordRevised with cause `proposal`).
@@ -34,10 +35,14 @@ public enum EventType {
     public static let annotationHidden = "AnnotationHidden"
     /// `report/<id>` version 1: `{"record", "version", "category", "description", "term"?}`.
     public static let reportFiled = "ReportFiled"
+    /// `bot/quality`: `{"through", "checked", "suggested": {rule: n}}` (actor `system:quality`): the quality bot has
+    /// checked every record version up to seq `through`, `checked` of them since its last such event, and filed
+    /// `suggested` machine suggestions (ProposalSubmitted with a `rule`) meanwhile. Its watermark.
+    public static let qualityChecked = "QualityChecked"
 
     public static let all = [
         recordImported, recordRevised, datasetImported, userAdded, proposalSubmitted, proposalAccepted, proposalRejected,
-        proposalQuestioned, proposalAmended, annotationAdded, annotationHidden, reportFiled, reportResolved,
+        proposalQuestioned, proposalAmended, annotationAdded, annotationHidden, reportFiled, reportResolved, qualityChecked,
     ]
 }
 

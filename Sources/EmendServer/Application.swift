@@ -44,7 +44,7 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     Application(
         router: try await buildRouter(store: store, configuration: configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "emend"),
-        services: [WALCheckpointService(store: store, logger: logger)],
+        services: [WALCheckpointService(store: store, logger: logger), QualityBotService(store: store, logger: logger)],
         logger: logger)
 }
 
@@ -89,6 +89,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     SitePages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     AccountPages(store: store, pages: pages, contributors: contributors).addRoutes(to: site)
     ModerationPages(store: store, pages: pages).addRoutes(to: site)
+    SuggestionPages(store: store, pages: pages).addRoutes(to: site)
     AuditPages(store: store, pages: pages).addRoutes(to: site)
     CitationPages(citations: citations, pages: pages).addRoutes(to: site)
     Feeds(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: router)

@@ -21,6 +21,11 @@ public struct Proposal: Sendable, Equatable {
     /// A curator's question, and the contributor's answer.
     public var question: String?
     public var answer: String?
+    /// A machine suggestion's quality rule (a flag's code, e.g. PRESUMED_SWAPPED_COORDINATE); nil for people's proposals.
+    public var rule: String?
+
+    /// A machine suggestion: filed by `system:quality` for a quality rule, never applied until a curator accepts it.
+    public var isMachineSuggestion: Bool { rule != nil && actor == QualitySuggestions.actor }
 
     /// Still to be decided: open, or waiting for the contributor's answer.
     public var isPending: Bool { status == "open" || status == "needs-info" }
@@ -168,7 +173,7 @@ extension Store {
             rationale: row["rationale"], actor: row["actor"], actorName: row["actor_name"], status: row["status"],
             seq: row["seq"], submittedAt: Timestamp(milliseconds: row["submitted_at"]), decidedBy: row["decided_by"],
             decidedAt: (row["decided_at"] as Int64?).map(Timestamp.init(milliseconds:)), reason: row["reason"],
-            acceptedVersion: row["accepted_version"], question: row["question"], answer: row["answer"])
+            acceptedVersion: row["accepted_version"], question: row["question"], answer: row["answer"], rule: row["rule"])
     }
 
     /// Notes, without those a curator hid unless asked.
@@ -210,14 +215,14 @@ extension Projector {
             try db.cachedStatement(sql: """
                     INSERT INTO proposals (
                       id, record_id, base_version, changes, rationale, actor, status, seq, submitted_at,
-                      institution_code, collection_code, dataset_id)
+                      institution_code, collection_code, dataset_id, rule)
                     VALUES (
                       :id, :record, :baseVersion, :changes, :rationale, :actor, 'open', :seq, :at,
                       (SELECT institution_code FROM records WHERE id = :record), (SELECT collection_code FROM records WHERE id = :record),
-                      (SELECT dataset_id FROM records WHERE id = :record))
+                      (SELECT dataset_id FROM records WHERE id = :record), :rule)
                     """).execute(arguments: StatementArguments(common.merging([
                     "baseVersion": data["baseVersion"]?.intValue, "changes": CanonicalJSON.string(data["changes"] ?? [:]),
-                    "rationale": data["rationale"]?.stringValue,
+                    "rationale": data["rationale"]?.stringValue, "rule": data["rule"]?.stringValue,
                 ]) { $1 }))
         case EventType.annotationAdded:
             try db.cachedStatement(sql: """

@@ -31,6 +31,8 @@ public struct QueueQuery: Sendable, Equatable {
     public var term: String?
     /// Proposals by the user of this name.
     public var submitter: String?
+    /// Machine suggestions of this quality rule (a flag's code).
+    public var rule: String?
     /// Proposals submitted at least this many days ago.
     public var olderThanDays: Int?
     public var newestFirst = false
@@ -84,28 +86,37 @@ extension Store {
         try write { log in
             let (proposal, record) = try Self.openProposal(id, deciding: curator, db: log.db)
             let changes = try Moderation.accept(proposed: proposal.changes, record: record.state.fields, terms: terms, edits: edits)
-            let revision = try log.append(
-                NewEvent(
-                    stream: RecordState.stream(record.state.id), type: EventType.recordRevised, actor: curator.id,
-                    data: [
-                        "cause": [
-                            "kind": "proposal", "proposal": .string(id), "contributor": .string(proposal.actor),
-                            "curator": .string(curator.id),
-                        ],
-                        "changes": TermChange.json(changes),
-                    ]),
-                expectedVersion: record.state.version)
-            var decision: JSONValue = [
-                "record": .string(record.state.id), "version": .int(revision.streamVersion), "changes": TermChange.json(changes),
-            ]
-            if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty {
-                decision = .object((decision.objectValue ?? [:]).merging(["note": .string(note)]) { $1 })
-            }
-            try log.append(
-                NewEvent(stream: "proposal/\(id)", type: EventType.proposalAccepted, actor: curator.id, data: decision),
-                expectedVersion: try log.version(of: "proposal/\(id)"))
-            return (record.state.id, revision.streamVersion)
+            return try Self.appendAcceptance(of: proposal, changes: changes, record: record, note: note, curator: curator, log: &log)
         }
+    }
+
+    /// The two events of an acceptance, in the caller's transaction: the record's new version, whose cause names the
+    /// contributor and the curator, and the decision. Returns the record's id and new version.
+    static func appendAcceptance(
+        of proposal: Proposal, changes: [TermChange], record: RecordRow, note: String?, curator: User, log: inout LogTransaction
+    ) throws -> (record: String, version: Int64) {
+        let id = proposal.id
+        let revision = try log.append(
+            NewEvent(
+                stream: RecordState.stream(record.state.id), type: EventType.recordRevised, actor: curator.id,
+                data: [
+                    "cause": [
+                        "kind": "proposal", "proposal": .string(id), "contributor": .string(proposal.actor),
+                        "curator": .string(curator.id),
+                    ],
+                    "changes": TermChange.json(changes),
+                ]),
+            expectedVersion: record.state.version)
+        var decision: JSONValue = [
+            "record": .string(record.state.id), "version": .int(revision.streamVersion), "changes": TermChange.json(changes),
+        ]
+        if let note = note?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty {
+            decision = .object((decision.objectValue ?? [:]).merging(["note": .string(note)]) { $1 })
+        }
+        try log.append(
+            NewEvent(stream: "proposal/\(id)", type: EventType.proposalAccepted, actor: curator.id, data: decision),
+            expectedVersion: try log.version(of: "proposal/\(id)"))
+        return (record.state.id, revision.streamVersion)
     }
 
     /// Restores an earlier version of a record as its next version, with the curator's reason: nothing is deleted,
@@ -337,7 +348,7 @@ extension Store {
 
     /// The items a user's queue covers: a curator's scopes, everything for admins and auditors. `table` holds the
     /// institution and collection codes: the records, or the proposals, which carry their record's.
-    private static func scope(of user: User, in table: String = "records") -> Conditions {
+    static func scope(of user: User, in table: String = "records") -> Conditions {
         var scope = Conditions()
         guard user.role == .curator else { return scope }
         let parts = user.scopes.map { $0.split(separator: ":", maxSplits: 1).map(String.init) }
@@ -386,6 +397,7 @@ extension Store {
         if let dataset = query.dataset { page.add("proposals.dataset_id = ?", [dataset]) }
         if let term = query.term { page.add("EXISTS (SELECT 1 FROM json_each(proposals.changes) WHERE json_each.key = ?)", [term]) }
         if let submitter = query.submitter { page.add("proposals.actor IN (SELECT id FROM users WHERE name = ?)", [submitter]) }
+        if let rule = query.rule { page.add("proposals.rule = ?", [rule]) }
         if let days = query.olderThanDays { page.add("proposals.submitted_at <= ?", [clock().milliseconds - Int64(days) * 86_400_000]) }
         page.add("proposals.status = ?", [query.status])
         if let after = query.after { page.add("proposals.seq \(query.newestFirst ? "<" : ">") ?", [after]) }

@@ -8,7 +8,7 @@ struct Emend: AsyncParsableCommand {
         abstract: "Emend: museum specimen records, open to correction, with a log anyone can verify.",
         subcommands: [
             ImportCommand.self, ExportCommand.self, ServeCommand.self, UserCommand.self, LogCommand.self, ReplayCommand.self,
-            VerifyCommand.self, CheckpointCommand.self, BenchCommand.self,
+            VerifyCommand.self, CheckpointCommand.self, SuggestCommand.self, BenchCommand.self,
         ])
 }
 

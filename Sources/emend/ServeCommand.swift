@@ -52,6 +52,10 @@ struct ServeCommand: AsyncParsableCommand {
                     terms: source.terms, unknownTerms: source.unknownTerms, replacedTerms: source.replacedTerms))
             announce("Demo: imported \(summary.added) records from \(source.sourceName)")
         }
+        let suggestions = try store.suggestQualityFixes()
+        announce(
+            "Demo: \(suggestions.suggestedTotal) machine suggestions by system:quality in the queue ("
+                + suggestions.suggested.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
         for (name, role) in [("demo-contributor", Role.contributor), ("demo-curator", Role.curator)] {
             let (user, token) = try store.addUser(name: name, role: role, scopes: role == .curator ? ["CNCI"] : [])
             let password = "demo-" + String(UUID().uuidString.lowercased().prefix(8))

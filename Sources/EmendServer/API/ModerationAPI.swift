@@ -12,6 +12,7 @@ struct ModerationAPI {
         api.post("proposals/:id/accept", use: accept)
         api.post("proposals/:id/reject", use: reject)
         api.post("proposals/bulk", use: bulk)
+        api.post("moderation/bulk-accept", use: bulkAccept)
         api.get("moderation/health", use: health)
         api.post("proposals/:id/ask", use: ask)
         api.post("proposals/:id/answer", use: answer)
@@ -120,6 +121,11 @@ struct ModerationAPI {
             case "dataset": query.dataset = value
             case "term": query.term = value
             case "submitter": query.submitter = value
+            case "rule":
+                guard QualityCode(rawValue: value) != nil else {
+                    throw RequestError.badParameter("rule", reason: "a quality flag's code, such as PRESUMED_SWAPPED_COORDINATE; got \"\(value)\"")
+                }
+                query.rule = value
             case "olderThanDays":
                 guard let days = Int(value), days >= 0 else { throw RequestError.badParameter("olderThanDays", reason: "a whole number of days; got \"\(value)\"") }
                 query.olderThanDays = days
@@ -136,7 +142,7 @@ struct ModerationAPI {
                 query.after = after
             default:
                 throw RequestError.badParameter(
-                    String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, dataset, term, submitter, olderThanDays, sort, limit, cursor")
+                    String(key), reason: "unknown; known are kind, status, institutionCode, collectionCode, dataset, term, submitter, rule, olderThanDays, sort, limit, cursor")
             }
         }
         if kind == "report" {
@@ -196,6 +202,34 @@ struct ModerationAPI {
         let proposal = try store.rejectProposal(
             try context.parameters.require("id"), reason: try RecordsAPI.string(body, "reason") ?? "", curator: user)
         return JSONResponse(Representation.proposal(proposal))
+    }
+
+    /// A curator accepts the open machine suggestions of one quality rule in their scope (and the institution and
+    /// collection named), up to `limit`, each as an ordinary acceptance; stale ones stay open and are counted.
+    @Sendable func bulkAccept(_ request: Request, context: EmendRequestContext) async throws -> JSONResponse {
+        let user = try RecordsAPI.signedIn(context)
+        guard user.role == .curator || user.role == .admin else {
+            throw RequestError.forbidden("bulk acceptance is for curators and admins; \(user.name) is \(user.role.rawValue)")
+        }
+        let body = try await RecordsAPI.jsonObject(request, context: context)
+        guard let rule = try RecordsAPI.string(body, "rule") else {
+            throw RequestError.badParameter("rule", reason: "required: the quality rule whose suggestions to accept, such as PRESUMED_SWAPPED_COORDINATE")
+        }
+        var limit = 1_000
+        if let value = body["limit"], value != .null {
+            guard let number = value.intValue, (1...Int64(Store.bulkAcceptLimit)).contains(number) else {
+                throw RequestError.badParameter("limit", reason: "a whole number from 1 to \(Store.bulkAcceptLimit)")
+            }
+            limit = Int(number)
+        }
+        let result = try store.acceptSuggestions(
+            rule: rule, institutionCode: try RecordsAPI.string(body, "institutionCode"),
+            collectionCode: try RecordsAPI.string(body, "collectionCode"), limit: limit, note: try RecordsAPI.string(body, "note"),
+            curator: user)
+        return JSONResponse([
+            "rule": .string(rule), "accepted": .int(Int64(result.accepted)), "stale": .int(Int64(result.stale)),
+            "remaining": .int(Int64(result.remaining)),
+        ])
     }
 
     /// Many proposals decided with one action (and one reason): each on its own, so that one stale or out-of-scope

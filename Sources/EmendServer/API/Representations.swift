@@ -69,6 +69,7 @@ enum Representation {
             "changes": changes(proposal.changes), "rationale": .string(proposal.rationale), "actor": .string(proposal.actor),
             "status": .string(proposal.status), "seq": .int(proposal.seq), "submittedAt": .string(proposal.submittedAt.rfc3339),
             "question": JSONValue(proposal.question), "answer": JSONValue(proposal.answer),
+            "rule": JSONValue(proposal.rule), "machineSuggestion": .bool(proposal.isMachineSuggestion),
             "decision": proposal.decidedAt.map { decidedAt in
                 [
                     "by": JSONValue(proposal.decidedBy), "at": .string(decidedAt.rfc3339), "reason": JSONValue(proposal.reason),

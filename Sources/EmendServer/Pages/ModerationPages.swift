@@ -37,12 +37,15 @@ struct ModerationPages {
         query.status = parameters["status"].map(String.init).flatMap { ["open", "accepted", "rejected"].contains($0) ? $0 : nil } ?? "open"
         query.institutionCode = parameters["institutionCode"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
         query.collectionCode = parameters["collectionCode"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        query.rule = parameters["rule"].map(String.init).flatMap { QualityCode(rawValue: $0)?.rawValue }
         query.newestFirst = parameters["sort"] == "newest"
         query.after = parameters["cursor"].flatMap { Int64($0) }
         let page = try store.moderationQueue(query, for: user)
         let now = Date().timeIntervalSince1970
         var nextParameters = parameters.filter { $0.key != "cursor" }.map { "\($0.key)=\(SitePages.escape(String($0.value)))" }
         nextParameters.append("cursor=\(page.next ?? 0)")
+        let suggestions = try SuggestionPages.ruleCounts(
+            store: store, user: user, institutionCode: query.institutionCode, collectionCode: query.collectionCode)
         var values: [String: Any] = [
             "scope": user.role == .curator ? "Your scope: \(user.scopes.joined(separator: ", "))" : "All collections",
             "counts": page.counts.keys.sorted().map { ["status": $0, "count": page.counts[$0] ?? 0] },
@@ -53,6 +56,9 @@ struct ModerationPages {
             ],
             "order": query.newestFirst ? "newest first" : "oldest first",
             "institutionCode": query.institutionCode ?? "", "collectionCode": query.collectionCode ?? "",
+            "rules": RecordView.options(QualitySuggestions.rules.map(\.rawValue), selected: query.rule).map { $0.merging(["label": $0["value"]!]) { $1 } },
+            "suggestions": suggestions, "hasSuggestions": !suggestions.isEmpty,
+            "mayBulkAccept": user.role == .curator || user.role == .admin,
             "hasNext": page.next != nil, "next": "/moderation?" + nextParameters.joined(separator: "&"),
             "items": page.items.map { item in
                 let effect = Self.effect(item.proposal, item.recordFields)
@@ -62,13 +68,16 @@ struct ModerationPages {
                     "isStale": !item.stale.isEmpty, "staleTerms": item.stale.map(\.term).joined(separator: ", "),
                     "changes": RecordView.changes(item.proposal.changes),
                     "fixes": effect.fixes, "warnings": effect.raises,
+                    "machine": item.proposal.isMachineSuggestion, "rule": item.proposal.rule ?? "",
                     "submitter": item.proposal.actorName ?? item.proposal.actor, "accepted": item.submitterAccepted,
                     "rejected": item.submitterRejected, "submittedAt": item.proposal.submittedAt.rfc3339,
                     "age": Self.age(seconds: now - Double(item.proposal.submittedAt.milliseconds) / 1000),
                 ] as [String: Any]
             },
         ]
-        if let notice = parameters["notice"] { values["notice"] = notice == "accepted" ? "Accepted." : "Rejected." }
+        if let notice = parameters["notice"] {
+            values["notice"] = notice == "bulk" ? SuggestionPages.bulkNotice(parameters) : notice == "accepted" ? "Accepted." : "Rejected."
+        }
         return pages.render("queue", values, context: context)
     }
 
@@ -108,6 +117,8 @@ struct ModerationPages {
                 ] as [String: Any]
             },
             "fixes": effect.fixes, "warnings": effect.raises,
+            "machine": proposal.isMachineSuggestion, "rule": proposal.rule ?? "",
+            "ruleExplanation": proposal.rule.flatMap(QualityCode.init(rawValue:)).map(QualitySuggestions.explanation) ?? "",
         ]
         if let decided = proposal.decidedAt {
             values["decision"] = "\(proposal.status) on \(decided.rfc3339)\(proposal.reason.map { ": \($0)" } ?? "")"
