@@ -406,8 +406,11 @@ extension Store {
                     SELECT proposals.*, users.name AS actor_name, records.scientific_name, records.catalog_number,
                            records.institution_code AS record_institution_code, records.collection_code AS record_collection_code,
                            records.version AS record_version, records.fields AS record_fields,
-                           (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') AS accepted,
-                           (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'rejected') AS rejected
+                           -- A submitter's record, for people: the bot's would count every machine suggestion on each row.
+                           CASE WHEN proposals.rule IS NULL THEN
+                             (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') ELSE 0 END AS accepted,
+                           CASE WHEN proposals.rule IS NULL THEN
+                             (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'rejected') ELSE 0 END AS rejected
                     FROM proposals JOIN records ON records.id = proposals.record_id LEFT JOIN users ON users.id = proposals.actor
                     WHERE \(page.sql) ORDER BY proposals.seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?
                     """), arguments: page.arguments + [query.limit + 1])

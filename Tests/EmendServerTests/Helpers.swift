@@ -68,7 +68,31 @@ struct TestApp {
 
     /// The id Emend gives the specimen with this occurrenceID.
     static func id(_ occurrenceID: String) -> String { Identifiers.recordID(dataset: "test", key: occurrenceID) }
+
+    /// Imports CSV text as another dataset of the store.
+    func importCSV(_ csv: String, dataset: String) throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("emend-server-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("\(dataset).csv")
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        var source = try DarwinCoreSource.open(path: file.path)
+        try store.importRecords(
+            from: &source,
+            source: ImportSource(datasetID: dataset, title: dataset, source: "\(dataset).csv", terms: source.terms, unknownTerms: [], replacedTerms: [:]))
+    }
 }
+
+/// Four specimens whose latitude and longitude were entered the wrong way round: three of NHMUK (the test curator's
+/// scope), one of CNCI.
+let swappedCSV = """
+    occurrenceID,institutionCode,collectionCode,catalogNumber,scientificName,country,countryCode,decimalLatitude,decimalLongitude
+    sw-1,NHMUK,BOT,SW001,Quercus robur,United Kingdom,GB,-0.12,51.5
+    sw-2,NHMUK,BOT,SW002,Quercus robur,United Kingdom,GB,-1.5,52.2
+    sw-3,NHMUK,ENT,SW003,Apis mellifera,France,FR,2.35,48.85
+    sw-4,CNCI,ENT,SW004,Apis mellifera,Ghana,GH,-0.19,5.6
+
+    """
 
 import Synchronization
 

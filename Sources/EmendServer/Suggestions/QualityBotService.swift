@@ -14,11 +14,11 @@ struct QualityBotService: Service {
     var slice = 20_000
 
     func run() async throws {
-        // Where the last run stopped: runs that filed nothing do not write their watermark to the log, so the service
-        // keeps it; after a restart it starts again from the log's, and only repeats checks.
-        var cursor: Int64? = nil
         do {
             try await cancelWhenGracefulShutdown {
+                // Where the last run stopped: runs that filed nothing do not write their watermark to the log, so the
+                // service keeps it; after a restart it starts again from the log's, and only repeats checks.
+                var cursor: Int64? = nil
                 while true {
                     cursor = try await catchUp(from: cursor)
                     try await Task.sleep(for: interval)

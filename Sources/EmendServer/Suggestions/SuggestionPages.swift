@@ -28,7 +28,7 @@ struct SuggestionPages {
 
     /// The notice after a bulk acceptance, from the counts the redirect carries.
     static func bulkNotice(_ parameters: Parameters) -> String {
-        func count(_ name: String) -> Int { parameters[name].flatMap { Int($0) } ?? 0 }
+        func count(_ name: String) -> Int { parameters[Substring(name)].flatMap { Int($0) } ?? 0 }
         var notice = "Accepted \(count("accepted")) machine suggestions of \(parameters["rule"].map(String.init) ?? "the rule")."
         if count("stale") > 0 { notice += " \(count("stale")) were stale (the record changed) and stay open for you to look at." }
         if count("remaining") > 0 { notice += " \(count("remaining")) more are open: accept again to go on." }
@@ -48,7 +48,7 @@ struct SuggestionPages {
     @Sendable func confirm(_ request: Request, context: EmendRequestContext) throws -> Response {
         guard let user = try curator(context) else { return .seeOther("/login?next=/moderation") }
         let parameters = request.uri.queryParameters
-        func nonEmpty(_ name: String) -> String? { parameters[name].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        func nonEmpty(_ name: String) -> String? { parameters[Substring(name)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
         guard let rule = nonEmpty("rule").flatMap(QualityCode.init(rawValue:)) else {
             throw RequestError.badParameter("rule", reason: "a quality rule, such as PRESUMED_SWAPPED_COORDINATE")
         }

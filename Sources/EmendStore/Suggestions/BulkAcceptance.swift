@@ -18,6 +18,11 @@ public struct BulkAcceptance: Sendable, Equatable {
 public struct RuleCount: Sendable, Equatable {
     public var rule: String
     public var open: Int
+
+    public init(rule: String, open: Int) {
+        self.rule = rule
+        self.open = open
+    }
 }
 
 extension User {

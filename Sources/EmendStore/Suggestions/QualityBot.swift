@@ -63,8 +63,7 @@ extension Store {
         progress: (SuggestionRun) -> Void = { _ in }
     ) throws -> SuggestionRun {
         var run = SuggestionRun()
-        let persisted = try qualityWatermark()
-        run.through = max(after ?? persisted, persisted)
+        run.through = try after ?? qualityWatermark()
         // Record versions checked, and suggestions filed, since the last QualityChecked event.
         var unpersisted = 0, filedSincePersisted: [String: Int] = [:]
         while true {
@@ -73,10 +72,11 @@ extension Store {
             let atEnd = batch.count < batchSize
             let candidates = batch.filter { !$0.suggestions.isEmpty }
             unpersisted += batch.count
-            let persist = unpersisted >= persistEvery
-                || (atEnd && (persistAtEnd || !filedSincePersisted.isEmpty || !candidates.isEmpty))
-            if !candidates.isEmpty || persist {
-                try write { log in
+            // The watermark goes into the log every `persistEvery` records, and at the end when asked to or when
+            // suggestions were filed since the last one.
+            func persist() -> Bool { unpersisted >= persistEvery || (atEnd && (persistAtEnd || !filedSincePersisted.isEmpty)) }
+            if !candidates.isEmpty || persist() {
+                let persisted = try write { log -> Bool in
                     for candidate in candidates {
                         guard let record = try RecordRow.fetch(id: candidate.id, db: log.db), record.seq == candidate.seq else {
                             run.changedMeanwhile += 1
@@ -91,10 +91,12 @@ extension Store {
                             }
                         }
                     }
-                    if persist { try Self.recordChecked(through: last.seq, checked: unpersisted, suggested: filedSincePersisted, log: &log) }
+                    guard persist() else { return false }
+                    try Self.recordChecked(through: last.seq, checked: unpersisted, suggested: filedSincePersisted, log: &log)
+                    return true
                 }
                 run.transactions += 1
-                if persist {
+                if persisted {
                     unpersisted = 0
                     filedSincePersisted = [:]
                 }
