@@ -411,7 +411,8 @@ extension Store {
                              (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') ELSE 0 END AS accepted,
                            CASE WHEN proposals.rule IS NULL THEN
                              (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'rejected') ELSE 0 END AS rejected
-                    FROM proposals JOIN records ON records.id = proposals.record_id LEFT JOIN users ON users.id = proposals.actor
+                    FROM proposals\(query.rule == nil ? "" : " INDEXED BY proposals_rule") JOIN records ON records.id = proposals.record_id
+                    LEFT JOIN users ON users.id = proposals.actor
                     WHERE \(page.sql) ORDER BY proposals.seq \(query.newestFirst ? "DESC" : "ASC") LIMIT ?
                     """), arguments: page.arguments + [query.limit + 1])
             let items = try rows.prefix(query.limit).map { row in

@@ -313,12 +313,13 @@ enum Schema {
         migrator.registerMigration("14 machine suggestions") { db in
             // The quality rule a machine suggestion (a proposal by system:quality) comes from, so that the queue
             // filters and counts by it and curators accept a rule's suggestions in bulk. Only those proposals have
-            // one: the index holds them alone. Records by seq: the quality bot works through the records changed
+            // one: the index holds them alone, in seq order with the codes a scope filters on (the queries that need it
+            // name it: without statistics, SQLite prefers proposals_status, a scan of every open proposal). Records by seq: the quality bot works through the records changed
             // since its watermark in seq order, a range of this index.
             try db.execute(
                 sql: """
                     ALTER TABLE proposals ADD COLUMN rule TEXT;
-                    CREATE INDEX proposals_rule ON proposals(rule, status, institution_code, collection_code, seq)
+                    CREATE INDEX proposals_rule ON proposals(rule, status, seq, institution_code, collection_code)
                       WHERE rule IS NOT NULL;
                     CREATE INDEX records_seq ON records(seq);
                     """)

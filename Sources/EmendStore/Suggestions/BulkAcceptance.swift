@@ -44,7 +44,7 @@ extension User {
 extension Store {
     /// The most suggestions one bulk acceptance takes on, and how many each of its transactions accepts.
     public static let bulkAcceptLimit = 10_000
-    static let bulkAcceptBatch = 100
+    static let bulkAcceptBatch = 50
 
     /// Open machine suggestions by rule within what the user may see (and the institution and collection asked for).
     public func suggestionCounts(for user: User, institutionCode: String? = nil, collectionCode: String? = nil) throws -> [RuleCount] {
@@ -52,7 +52,8 @@ extension Store {
         let conditions = Self.suggestionConditions(for: user, institutionCode: institutionCode, collectionCode: collectionCode)
         return try read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT rule, count(*) AS n FROM proposals WHERE rule IS NOT NULL AND status = 'open' AND \(conditions.sql)
+                    SELECT rule, count(*) AS n FROM proposals INDEXED BY proposals_rule
+                    WHERE rule IS NOT NULL AND status = 'open' AND \(conditions.sql)
                     GROUP BY rule ORDER BY rule
                     """), arguments: conditions.arguments).map { RuleCount(rule: $0["rule"], open: $0["n"]) }
         }
@@ -82,16 +83,21 @@ extension Store {
         }
         var conditions = Self.suggestionConditions(for: curator, institutionCode: institutionCode, collectionCode: collectionCode)
         conditions.add("proposals.rule = ? AND proposals.actor = ? AND proposals.status = 'open'", [rule, QualitySuggestions.actor])
+        // The suggestions to take on, oldest first, read once; each is decided in its own batch's transaction, where
+        // one decided meanwhile is passed over.
+        let candidates = try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT id, seq FROM proposals INDEXED BY proposals_rule WHERE \(conditions.sql) ORDER BY seq LIMIT ?"),
+                arguments: conditions.arguments + [limit]
+            ).map { (id: $0["id"] as String, seq: $0["seq"] as Int64) }
+        }
         var result = BulkAcceptance()
-        var after: Int64 = 0, tried = 0
-        while tried < limit {
-            let size = min(Self.bulkAcceptBatch, limit - tried)
-            let done = try write { log -> Int in
-                let proposals = try Self.proposals(
-                    log.db, where: "\(conditions.sql) AND proposals.seq > ?", conditions.arguments + [after], orderBy: "proposals.seq",
-                    limit: size)
-                for proposal in proposals {
-                    after = proposal.seq
+        for start in stride(from: 0, to: candidates.count, by: Self.bulkAcceptBatch) {
+            let batch = candidates[start..<min(start + Self.bulkAcceptBatch, candidates.count)]
+            try write { log in
+                for candidate in batch {
+                    guard let proposal = try Self.proposals(log.db, where: "proposals.id = ?", [candidate.id]).first, proposal.status == "open"
+                    else { continue }
                     guard let record = try RecordRow.fetch(id: proposal.recordID, db: log.db),
                         let changes = try Self.stillSuggested(proposal, on: record, db: log.db)
                     else {
@@ -101,14 +107,12 @@ extension Store {
                     _ = try Self.appendAcceptance(of: proposal, changes: changes, record: record, note: note, curator: curator, log: &log)
                     result.accepted += 1
                 }
-                return proposals.count
             }
-            tried += done
-            if done < size { break }
         }
+        let after = candidates.last?.seq ?? 0
         result.remaining = try read { db in
             try Int.fetchOne(
-                db.cachedStatement(sql: "SELECT count(*) FROM proposals WHERE \(conditions.sql) AND proposals.seq > ?"),
+                db.cachedStatement(sql: "SELECT count(*) FROM proposals INDEXED BY proposals_rule WHERE \(conditions.sql) AND proposals.seq > ?"),
                 arguments: conditions.arguments + [after]) ?? 0
         }
         return result

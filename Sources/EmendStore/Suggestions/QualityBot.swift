@@ -67,7 +67,7 @@ extension Store {
         // Record versions checked, and suggestions filed, since the last QualityChecked event.
         var unpersisted = 0, filedSincePersisted: [String: Int] = [:]
         while true {
-            let batch = try read { db in try Self.checkBatch(after: run.through, limit: batchSize, db: db) }
+            let batch = try checkBatch(after: run.through, limit: batchSize)
             guard let last = batch.last else { break }
             let atEnd = batch.count < batchSize
             let candidates = batch.filter { !$0.suggestions.isEmpty }
@@ -129,25 +129,40 @@ extension Store {
     }
 
     /// A record version checked, with the suggestions its flags imply.
-    private struct Checked {
+    private struct Checked: Sendable {
         var id: String
         var seq: Int64
         var suggestions: [QualitySuggestions.Suggestion]
     }
 
-    /// The next `limit` record versions after seq `after`, in seq order, each checked with its own event's time.
-    private static func checkBatch(after: Int64, limit: Int, db: Database) throws -> [Checked] {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT records.id, records.seq, records.fields, events.recorded_at FROM records JOIN events ON events.seq = records.seq
-                WHERE records.seq > ? ORDER BY records.seq LIMIT ?
-                """), arguments: [after, limit])
-        var checked: [Checked] = []
-        while let row = try rows.next() {
-            let fields = try JSONParser.parse(row["fields"] as String).stringMap ?? [:]
-            checked.append(Checked(
-                id: row["id"], seq: row["seq"], suggestions: QualitySuggestions.suggestions(fields, now: row["recorded_at"])))
+    /// A record version to check: its fields as stored, and the time of the event that made it.
+    private struct Unchecked: Sendable {
+        var id: String
+        var seq: Int64
+        var fields: String
+        var recordedAt: Int64
+    }
+
+    /// The next `limit` record versions after seq `after`, in seq order, checked (each with its own event's time)
+    /// once the read is over, half of them on another core: the checks are most of the work.
+    private func checkBatch(after: Int64, limit: Int) throws -> [Checked] {
+        let rows = try read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                    SELECT records.id, records.seq, records.fields, events.recorded_at FROM records JOIN events ON events.seq = records.seq
+                    WHERE records.seq > ? ORDER BY records.seq LIMIT ?
+                    """), arguments: [after, limit])
+                .map { Unchecked(id: $0["id"], seq: $0["seq"], fields: $0["fields"], recordedAt: $0["recorded_at"]) }
         }
-        return checked
+        let secondHalf = Array(rows[(rows.count / 2)...])
+        let second = Pending { try Self.check(secondHalf) }
+        return try Self.check(Array(rows[..<(rows.count / 2)])) + second.value()
+    }
+
+    private static func check(_ rows: [Unchecked]) throws -> [Checked] {
+        try rows.map { row in
+            let fields = try JSONParser.parse(row.fields).stringMap ?? [:]
+            return Checked(id: row.id, seq: row.seq, suggestions: QualitySuggestions.suggestions(fields, now: row.recordedAt))
+        }
     }
 
     /// Files one suggestion on the record's current version unless it was made before (see `suggestQualityFixes`).
@@ -164,7 +179,7 @@ extension Store {
         }
         let made = try Bool.fetchOne(log.db.cachedStatement(sql: """
                 SELECT EXISTS (
-                  SELECT 1 FROM proposals WHERE record_id = ? AND rule = ? AND actor = ?
+                  SELECT 1 FROM proposals INDEXED BY proposals_record WHERE record_id = ? AND rule = ? AND actor = ?
                     AND (status IN ('open', 'needs-info') OR base_version = ? OR (status = 'rejected' AND changes = ?)))
                 """), arguments: [
                 record.id, suggestion.rule.rawValue, QualitySuggestions.actor, record.version,
