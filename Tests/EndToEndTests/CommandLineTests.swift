@@ -25,6 +25,22 @@ import Testing
         #expect(kept.stdout == "[(1, 1917)]\n", "\(kept.stderr)")
     }
 
+    @Test func suggestFilesMachineSuggestionsOnceAndVerifyStillPasses() throws {
+        // Given the UCSB wasps, whose trinomials are ranked as species
+        let work = try Workspace()
+        try CLI.run(["import", "--db", work.db, Workspace.fixture("dwca/real/seltmann-gryonoides-ucsb-dwca.zip")])
+        // When the quality bot runs, twice
+        let first = try CLI.run(["suggest", "--db", work.db])
+        let second = try CLI.run(["suggest", "--db", work.db])
+        // Then the first files suggestions and prints them by rule, the second checks nothing, and verify passes
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("Checked 1342 record versions"), "\(first.stdout)")
+        #expect(first.stdout.contains("  TAXON_RANK_INCONSISTENT: 331"), "\(first.stdout)")
+        #expect(second.stdout.contains("Checked 0 record versions"), "\(second.stdout)")
+        #expect(second.stdout.contains("Filed 0 suggestions"))
+        #expect(try CLI.run(["verify", "--db", work.db]).status == 0)
+    }
+
     @Test func theIndependentCheckNamesATamperedEvent() throws {
         let work = try Workspace()
         try CLI.run(["import", "--db", work.db, Workspace.fixture("dwca/real/seltmann-gryonoides-ucsb-dwca.zip")])
