@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import Mustache
+import ServiceLifecycle
 
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -21,6 +22,9 @@ public struct ServerConfiguration: Sendable {
     /// Anonymous reports allowed per client address in `reportWindow` seconds.
     public var reportLimit: Int
     public var reportWindow: Double
+    /// Runs the quality bot in the background (machine suggestions); benchmarks turn it off, so that it neither
+    /// writes into their database nor takes their CPU.
+    public var qualityBot = true
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, publicURL: String? = nil, secureCookies: Bool = false,
@@ -44,7 +48,8 @@ public func buildApplication(store: Store, configuration: ServerConfiguration, l
     Application(
         router: try await buildRouter(store: store, configuration: configuration),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "emend"),
-        services: [WALCheckpointService(store: store, logger: logger), QualityBotService(store: store, logger: logger)],
+        services: [WALCheckpointService(store: store, logger: logger) as any Service]
+            + (configuration.qualityBot ? [QualityBotService(store: store, logger: logger)] : []),
         logger: logger)
 }
 

@@ -75,8 +75,9 @@ func say(_ line: String) {
 /// Serves `store` on 127.0.0.1 from this process for a benchmark, and waits until it answers; cancel the task to stop it.
 func serveForBench(_ store: Store, port: Int, bcryptCost: UInt8 = 12) async throws -> (server: Task<Void, any Error>, base: URL) {
     let server = Task {
-        let app = try await buildApplication(
-            store: store, configuration: ServerConfiguration(host: "127.0.0.1", port: port, bcryptCost: bcryptCost))
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: port, bcryptCost: bcryptCost)
+        configuration.qualityBot = false
+        let app = try await buildApplication(store: store, configuration: configuration)
         try await app.runService()
     }
     let base = URL(string: "http://127.0.0.1:\(port)")!
