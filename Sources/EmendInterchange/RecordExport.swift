@@ -109,13 +109,18 @@ public struct RecordExporter {
         }
     }
 
-    public mutating func add(id: String, version: Int64, dataset: String, fieldsJSON: String, into out: inout ByteBuffer) throws {
+    /// `flagsJSON`: the record's quality flags as the read model keeps them (a JSON array, nil for none).
+    public mutating func add(
+        id: String, version: Int64, dataset: String, fieldsJSON: String, flagsJSON: String?, into out: inout ByteBuffer
+    ) throws {
         defer { count += 1 }
         if format == .ndjson {
             out.writeString(#"{"dataset":"#)
             out.writeBytes(CanonicalJSON.encode(.string(dataset)))
             out.writeString(#","fields":"#)
             out.writeString(fieldsJSON)
+            out.writeString(#","flags":"#)
+            out.writeString(flagsJSON ?? "[]")
             out.writeString(#","id":"#)
             out.writeBytes(CanonicalJSON.encode(.string(id)))
             out.writeString(#","version":\#(version)}"#)

@@ -2,9 +2,12 @@ import EmendCore
 import Foundation
 import GRDB
 
-/// The terms search can filter, facet and sort on: each is a column of the records read model.
+/// The terms search can filter, facet and sort on: each is a column of the records read model. `flag`, a record's
+/// quality flags (`QualityCode`), filters and facets but does not sort: a record has any number of them.
 public enum SearchTerm: String, CaseIterable, Sendable {
-    case dataset, institutionCode, collectionCode, catalogNumber, scientificName, family, country, countryCode, year
+    case dataset, institutionCode, collectionCode, catalogNumber, scientificName, family, country, countryCode, year, flag
+
+    public var sortable: Bool { self != .flag }
 
     var column: String {
         switch self {
@@ -17,6 +20,7 @@ public enum SearchTerm: String, CaseIterable, Sendable {
         case .country: "country"
         case .countryCode: "country_code"
         case .year: "year"
+        case .flag: "flags"
         }
     }
 }
@@ -75,8 +79,13 @@ public struct RecordSummary: Sendable, Equatable {
     public var dataset: String
     /// The record's terms as the read model keeps them: canonical JSON, which an answer can carry as it is.
     public var fieldsJSON: String
+    /// Its quality flags as the read model keeps them: a JSON array of codes, nil for none.
+    public var flagsJSON: String?
 
     public var fields: [String: String] { (try? JSONParser.parse(fieldsJSON))?.stringMap ?? [:] }
+    public var flags: [QualityCode] {
+        ((flagsJSON.flatMap { try? JSONParser.parse($0) })?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(QualityCode.init) }
+    }
 }
 
 public struct FacetCount: Sendable, Equatable {
@@ -148,7 +157,7 @@ extension Store {
                 sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
         }
         let records = rows.prefix(query.limit).map { row in
-            RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
+            RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"], flagsJSON: row["flags"])
         }
         return (records, next)
     }
@@ -204,6 +213,16 @@ extension Store {
 
         /// A count of this source's rows adds to the counts as of the past seq, or takes away.
         var sign: Int { rows == .changed ? -1 : 1 }
+
+        /// Rows with any of `count` quality flags (as many arguments).
+        func flagged(_ count: Int) -> String {
+            let codes = Array(repeating: "?", count: count).joined(separator: ", ")
+            return switch rows {
+            case .now, .unchanged: "records.rowid IN (SELECT record_rowid FROM record_flags WHERE code IN (\(codes)))"
+            case .changed: "+records.rowid IN (SELECT record_rowid FROM record_flags WHERE code IN (\(codes)))"
+            case .history: "EXISTS (SELECT 1 FROM json_each(record_history.flags) WHERE value IN (\(codes)))"
+            }
+        }
 
         /// Rows whose words match an FTS5 query (one argument).
         var fullText: String {
@@ -262,7 +281,7 @@ extension Store {
             }
             arms.append(
                 """
-                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
+                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
                 FROM \(source.from) WHERE \(page.sql)
                 ORDER BY \(order(column: sortColumn, rowid: source.rowid, descending: query.sort.descending)) LIMIT \(query.limit + 1)
                 """)
@@ -315,7 +334,10 @@ extension Store {
         if let text = query.text {
             conditions.add(source.fullText, [try ftsQuery(text)])
         }
-        for term in SearchTerm.allCases where term != .year {
+        if let codes = query.filters[.flag], !codes.isEmpty {
+            conditions.add(source.flagged(codes.count), codes)
+        }
+        for term in SearchTerm.allCases where term != .year && term != .flag {
             guard let values = query.filters[term], !values.isEmpty else { continue }
             let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
             conditions.add("\(table).\(term.column) IN (\(placeholders))", values)
@@ -371,12 +393,25 @@ extension Store {
         var arguments = StatementArguments()
         for (source, filter) in zip(sources, filters) {
             let column = "\(source.table).\(term.column)"
+            arguments += filter.arguments
+            guard term != .flag else {
+                // A record counts once under each of its flags: from their index for the records now, else from the column.
+                let sign = source.sign < 0 ? "-" : ""
+                arms.append(
+                    source.rows == .now
+                        ? """
+                        SELECT code AS value, count(*) AS n FROM record_flags
+                        \(filter.parts.isEmpty ? "" : "WHERE record_rowid IN (SELECT records.rowid FROM records WHERE \(filter.sql))") GROUP BY 1
+                        """
+                        : "SELECT flag.value AS value, \(sign)count(*) AS n FROM \(source.from), json_each(\(column)) AS flag WHERE \(filter.sql) GROUP BY 1"
+                )
+                continue
+            }
             arms.append(
                 """
                 SELECT \(column) AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from)
                 WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
                 """)
-            arguments += filter.arguments
         }
         let counts =
             arms.count == 1 ? arms[0] : "SELECT value, sum(n) AS n FROM (\(arms.joined(separator: " UNION ALL "))) GROUP BY 1 HAVING sum(n) > 0"

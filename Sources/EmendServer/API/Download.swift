@@ -71,7 +71,8 @@ public struct Download: Sendable {
                 return Task { try await store.searchPage(query) }
             }
             for record in page.records {
-                try exporter.add(id: record.id, version: record.version, dataset: record.dataset, fieldsJSON: record.fieldsJSON, into: &text)
+                try exporter.add(id: record.id, version: record.version, dataset: record.dataset, fieldsJSON: record.fieldsJSON, flagsJSON: record.flagsJSON,
+                    into: &text)
             }
             if page.next == nil { exporter.finish(into: &text) }
             if let archive {
