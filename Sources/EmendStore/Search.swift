@@ -395,16 +395,16 @@ extension Store {
             let column = "\(source.table).\(term.column)"
             arguments += filter.arguments
             guard term != .flag else {
-                // A record counts once under each of its flags: from their index for the records now, else from the column.
-                let sign = source.sign < 0 ? "-" : ""
+                // A record counts once under each of its flags: over every record now, from their index; over the
+                // records a filter matches, from the column of each (on a million records, a country's 7,000 took
+                // 37 ms so and 130 ms through the index).
                 arms.append(
-                    source.rows == .now
-                        ? """
-                        SELECT code AS value, count(*) AS n FROM record_flags
-                        \(filter.parts.isEmpty ? "" : "WHERE record_rowid IN (SELECT records.rowid FROM records WHERE \(filter.sql))") GROUP BY 1
-                        """
-                        : "SELECT flag.value AS value, \(sign)count(*) AS n FROM \(source.from), json_each(\(column)) AS flag WHERE \(filter.sql) GROUP BY 1"
-                )
+                    source.rows == .now && filter.parts.isEmpty
+                        ? "SELECT code AS value, count(*) AS n FROM record_flags GROUP BY 1"
+                        : """
+                        SELECT flag.value AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from), json_each(\(column)) AS flag
+                        WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
+                        """)
                 continue
             }
             arms.append(
