@@ -196,14 +196,23 @@ public struct RecordExporter {
                     k += 1
                 }
                 guard k + 1 < n else { return false }
-                while next < columnsByName.count, columnsByName[next].name.lexicographicallyPrecedes(key) { next += 1 }
-                guard next < columnsByName.count, columnsByName[next].name.elementsEqual(key) else { return false }
+                while next < columnsByName.count, Self.compare(columnsByName[next].name, key) < 0 { next += 1 }
+                guard next < columnsByName.count, Self.compare(columnsByName[next].name, key) == 0 else { return false }
                 cells[columnsByName[next].index] = (j + 3)..<k
                 i = k + 1
                 if b[i] == UInt8(ascii: "}") { return i + 1 == n }
                 guard b[i] == UInt8(ascii: ",") else { return false }
                 i += 1
             }
+        }
+    }
+
+    /// Byte order, as memcmp gives it: the generic comparisons of sequences went element by element, a tenth of the time.
+    private static func compare(_ name: [UInt8], _ key: UnsafeBufferPointer<UInt8>) -> Int {
+        name.withUnsafeBufferPointer { name in
+            let common = min(name.count, key.count)
+            let order = common == 0 ? 0 : Int(memcmp(name.baseAddress!, key.baseAddress!, common))
+            return order != 0 ? order : name.count - key.count
         }
     }
 

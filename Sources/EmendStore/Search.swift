@@ -156,8 +156,9 @@ extension Store {
             next = Self.encodeCursor(
                 sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
         }
+        // By position, as `pageRows` selects them: by name, each value is a case-insensitive search of the columns.
         let records = rows.prefix(query.limit).map { row in
-            RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"], flagsJSON: row["flags"])
+            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5])
         }
         return (records, next)
     }
