@@ -328,6 +328,15 @@ enum Schema {
                 db, sql: "SELECT NOT EXISTS (SELECT 1 FROM record_history) AND EXISTS (SELECT 1 FROM records WHERE version > 1)")
             if historyMissing == true { try RecordRow.rebuildHistory(db) }
         }
+        migrator.registerMigration("15 annotation container indexes") { db in
+            // The annotation container lists visible notes and accepted corrections in log order, a page after a seq:
+            // these read a page where the other indexes would read every note and proposal.
+            try db.execute(
+                sql: """
+                    CREATE INDEX annotations_visible ON annotations(seq) WHERE hidden_by IS NULL;
+                    CREATE INDEX proposals_decided ON proposals(status, decided_seq);
+                    """)
+        }
         return migrator
     }
 }
