@@ -139,6 +139,8 @@ extension Store {
             sql: """
                 DELETE FROM datasets;
                 DELETE FROM records;
+                DELETE FROM record_counts;
+                DELETE FROM record_cells;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
                 DELETE FROM record_history;
                 INSERT INTO record_history_fts (record_history_fts) VALUES ('delete-all');

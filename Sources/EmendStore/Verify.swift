@@ -96,6 +96,7 @@ extension Store {
                     reason: "the log supersedes \(recordsSummary.superseded) record versions; record_history has \(historyRows)")
             }
             try Self.verifyDatasetsAndUsers(db)
+            try RecordCounts.verify(db)
             return VerifyReport(
                 events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
                 latestCheckpoint: chainSummary.latestCheckpoint, checksum: try Self.checksum(db, records: recordsSummary.digest))
