@@ -92,7 +92,7 @@ import Testing
         #expect(statistics.counts[.kingdom]?.map { "\($0.value)=\($0.count)" } == ["=2", "Fungi=1", "Plantae=1"])
     }
 
-    @Test func verifyFailsWhenACountIsWrong() async throws {
+    @Test func verifyFailsWhenACountIsWrong() throws {
         // Given a store whose counts someone changed by hand
         let store = try Given.store()
         try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
