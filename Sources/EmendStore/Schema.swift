@@ -316,7 +316,8 @@ enum Schema {
             // these instead of scanning. '' stands for a record without the value; a collection is
             // 'INSTITUTION:COLLECTION'. A count that falls to 0 is deleted, so each table always equals a GROUP BY
             // over the records (`RecordCounts.tally`, which `emend verify` compares with them). Records are only
-            // inserted and updated (a revision is an UPDATE); clearing them for a replay clears these too.
+            // inserted and updated (a revision is an UPDATE; one of other columns leaves the counts alone); clearing them
+            // for a replay clears these too.
             try db.execute(
                 sql: """
                     CREATE TABLE record_counts (
@@ -351,7 +352,9 @@ enum Schema {
                         WHERE NEW.decimal_latitude IS NOT NULL AND NEW.decimal_longitude IS NOT NULL
                       ON CONFLICT DO UPDATE SET n = n + 1;
                     END;
-                    CREATE TRIGGER record_counts_update AFTER UPDATE ON records BEGIN
+                    CREATE TRIGGER record_counts_update
+                      AFTER UPDATE OF fields, family, country, institution_code, collection_code, year, decimal_latitude, decimal_longitude
+                      ON records BEGIN
                       INSERT INTO record_counts (dimension, value, n) VALUES
                         ('kingdom', coalesce(json_extract(OLD.fields, '$.kingdom'), ''), -1),
                         ('phylum', coalesce(json_extract(OLD.fields, '$.phylum'), ''), -1),
