@@ -109,7 +109,7 @@ struct SitePages {
         if result.total > 0 {
             let map = MapSearch(query: query, parameters: parameters)
             var view = MapSearch.view(try await store.mapGrid(query), subject: "the records found", link: map.searchLink)
-            view["geojson"] = "/api/map?" + MapSearch.query(map.parameters)
+            view["geojson"] = "/api/map?" + map.encodedParameters
             values["map"] = view
         }
         return pages.render("search", values, context: context)

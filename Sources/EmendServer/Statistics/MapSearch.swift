@@ -9,7 +9,9 @@ struct MapSearch {
     var cellSize: Double?
     /// The parameters that say which records match, in the order given; `asOf` as the seq it resolved to, so that
     /// the links stay on the same moment.
-    var parameters: [(String, String)]
+    private(set) var parameters: [(String, String)]
+    /// `parameters` percent-encoded, once: a map makes a link for every cell.
+    private var encoded = ""
 
     /// Parameters a cell's link leaves out: the page, and the map's own.
     private static let pageParameters: Set<String> = ["cursor", "limit", "facet", "sort", "cell", "asOf", "bbox"]
@@ -38,19 +40,19 @@ struct MapSearch {
         self.query = query
         self.cellSize = cellSize
         parameters = given.filter { !$0.1.isEmpty && !Self.pageParameters.contains($0.0) } + (query.asOf.map { [("asOf", String($0.seq))] } ?? [])
+        encoded = Self.query(parameters)
     }
 
-    /// The search's parameters with `bbox` the cell's (within the search's own box, when it has one that does not
-    /// cross the antimeridian).
-    func narrowed(to cell: BoundingBox) -> [(String, String)] {
+    /// The search's `bbox` narrowed to the cell's (within the search's own box, when it has one that does not
+    /// cross the antimeridian), as the query parameter: numbers, commas and signs need no percent-encoding.
+    func bbox(_ cell: BoundingBox) -> String {
         var box = cell
         if let own = query.boundingBox, own.minLongitude <= own.maxLongitude {
             box = BoundingBox(
                 minLongitude: max(box.minLongitude, own.minLongitude), minLatitude: max(box.minLatitude, own.minLatitude),
                 maxLongitude: min(box.maxLongitude, own.maxLongitude), maxLatitude: min(box.maxLatitude, own.maxLatitude))
         }
-        let bbox = [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude].map(SVG.number).joined(separator: ",")
-        return parameters + [("bbox", bbox)]
+        return "bbox=" + [box.minLongitude, box.minLatitude, box.maxLongitude, box.maxLatitude].map(SVG.number).joined(separator: ",")
     }
 
     /// Percent-encoded as the search page's links are, but for the commas of a `bbox`, which a query may hold.
@@ -59,11 +61,16 @@ struct MapSearch {
             .joined(separator: "&")
     }
 
+    private func link(_ path: String, _ cell: BoundingBox) -> String { path + encoded + (encoded.isEmpty ? "" : "&") + bbox(cell) }
+
     /// The search page of the records in a cell.
-    func searchLink(_ cell: BoundingBox) -> String { "/search?" + Self.query(narrowed(to: cell)) }
+    func searchLink(_ cell: BoundingBox) -> String { link("/search?", cell) }
 
     /// The same as JSON.
-    func apiLink(_ cell: BoundingBox) -> String { "/api/records?" + Self.query(narrowed(to: cell)) }
+    func apiLink(_ cell: BoundingBox) -> String { link("/api/records?", cell) }
+
+    /// The map's own parameters (for the GeoJSON link under a page's map).
+    var encodedParameters: String { encoded }
 
     /// What the map shows, in words: the label of its SVG.
     static func label(_ grid: MapGrid, of subject: String) -> String {

@@ -25,6 +25,8 @@ enum SVG {
     static func number(_ value: Double) -> String {
         let rounded = (value * 1e6).rounded() / 1e6
         if rounded == rounded.rounded() { return String(Int(rounded)) }
+        // The shortest text that reads back as the same number: 51.6, not 51.600000000000001.
+        if abs(rounded) >= 0.001 { return rounded.description }
         var text = String(format: "%.6f", rounded)
         while text.hasSuffix("0") { text.removeLast() }
         return text

@@ -23,13 +23,15 @@ struct StatisticsAPI {
     /// A FeatureCollection of the cells, each a Polygon with its count and the links to its records. Written out
     /// here rather than as a `JSONValue`, which has no numbers with fractions.
     static func geoJSON(_ grid: MapGrid, search: MapSearch) -> [UInt8] {
-        func string(_ text: String) -> String { String(decoding: CanonicalJSON.encode(.string(text)), as: UTF8.self) }
+        // Links are percent-encoded ASCII: nothing in them needs escaping in a JSON string.
+        func string(_ link: String) -> String { "\"" + link + "\"" }
         var out = #"{"type":"FeatureCollection","cellSize":\#(SVG.number(grid.cellSize)),"total":\#(grid.total),"asOf":"#
         out += grid.asOf.map { String($0.seq) } ?? "null"
         if let extent = grid.extent {
             out += #","bbox":[\#([extent.minLongitude, extent.minLatitude, extent.maxLongitude, extent.maxLatitude].map(SVG.number).joined(separator: ","))]"#
         }
         out += #","features":["#
+        out.reserveCapacity(out.utf8.count + grid.cells.count * 400)
         for (index, cell) in grid.cells.enumerated() {
             let box = grid.bounds(of: cell)
             let (w, s, e, n) = (SVG.number(box.minLongitude), SVG.number(box.minLatitude), SVG.number(box.maxLongitude), SVG.number(box.maxLatitude))
