@@ -284,7 +284,7 @@ private final class NewRecords<Reader: SourceRecordReader>: @unchecked Sendable 
                 stream: RecordState.stream(id), streamVersion: 1, type: EventType.recordImported, actor: actor, canonicalData: data)
             let row = RecordRow(
                 state: RecordState(id: id, dataset: source.datasetID, version: 1, fields: record.fields, extensions: record.extensions),
-                seq: event.seq, fieldsJSON: String(decoding: data[fieldsRange], as: UTF8.self))
+                seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsJSON: String(decoding: data[fieldsRange], as: UTF8.self))
             records.append(Record(event: event, row: row.prepared))
             summary.added += 1
         }

@@ -14,7 +14,7 @@ extension RecordRow {
     /// Keeps this version, which the event `supersededBy` replaces, in `record_history` and its full-text index.
     func keepInHistory(supersededBy: Int64, db: Database) throws {
         try db.cachedStatement(
-            sql: "INSERT INTO record_history (record_rowid, superseded_seq, \(Self.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            sql: "INSERT INTO record_history (record_rowid, superseded_seq, \(Self.columns)) VALUES (\(Self.placeholders(extra: 2)))"
         ).executeBulk([rowid.databaseValue, supersededBy.databaseValue] + values, db: db)
         try db.cachedStatement(sql: "INSERT INTO record_history_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)")
             .executeBulk([seq.databaseValue] + searchText.map(\.databaseValue), db: db)
@@ -31,7 +31,7 @@ extension RecordRow {
                 superseded.append(Superseded(row: previous, supersededBy: event.seq))
             }
             current = state.map { state in
-                var row = RecordRow(state: state, seq: event.seq)
+                var row = RecordRow(state: state, seq: event.seq, recordedAt: event.recordedAt.milliseconds)
                 row.rowid = rowid
                 return row
             }

@@ -4,6 +4,10 @@ import GRDB
 
 /// One version of a record, with the event that made it.
 public struct RecordVersion: Sendable, Equatable {
+    /// The quality flags of this version, judged as of its time: what the records read model keeps, with each
+    /// finding's explanation.
+    public var flags: [QualityFlag] { QualityChecks.check(state.fields, now: recordedAt.milliseconds) }
+
     public var state: RecordState
     public var seq: Int64
     public var recordedAt: Timestamp

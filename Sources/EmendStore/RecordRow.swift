@@ -7,13 +7,22 @@ struct RecordRow {
     var rowid: Int64 = 0
     var state: RecordState
     var seq: Int64
+    /// The quality flags of this version: the codes `QualityChecks` gives its fields, judged as of the time of the
+    /// event that made it (so that a replay gives the same), each once, in the checks' order.
+    var flags: [QualityCode]
     /// `state.fields` as canonical JSON when that text is at hand already (the `fields` of a RecordImported
     /// event's canonical data), so that it is not encoded again.
     var fieldsJSON: String?
 
-    init(state: RecordState, seq: Int64, fieldsJSON: String? = nil) {
+    /// The row of the version `state`, which the event `seq`, recorded at `recordedAt`, made.
+    init(state: RecordState, seq: Int64, recordedAt: Int64, fieldsJSON: String? = nil) {
+        self.init(state: state, seq: seq, flags: QualityChecks.check(state.fields, now: recordedAt).codes, fieldsJSON: fieldsJSON)
+    }
+
+    private init(state: RecordState, seq: Int64, flags: [QualityCode], fieldsJSON: String?) {
         self.state = state
         self.seq = seq
+        self.flags = flags
         self.fieldsJSON = fieldsJSON
     }
 
@@ -21,7 +30,7 @@ struct RecordRow {
     /// `JSONValue`: the same row as folding the parsed event. Nil for data this reading does not cover
     /// (extension rows, values that are not strings), which the caller folds the usual way.
     static func imported(
-        id: String, seq: Int64, streamVersion: Int64, data: UnsafeBufferPointer<UInt8>
+        id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>
     ) throws(JSONParser.Failure) -> RecordRow? {
         var dataset: String?
         var fields: (map: [String: String], text: String)?
@@ -48,25 +57,39 @@ struct RecordRow {
         guard let dataset, let fields else { return nil }
         return RecordRow(
             state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields.map, extensions: [:]),
-            seq: seq, fieldsJSON: fields.text)
+            seq: seq, recordedAt: recordedAt, fieldsJSON: fields.text)
     }
 
     static func fetch(id: String, db: Database) throws -> RecordRow? {
         let statement = try db.cachedStatement(
-            sql: "SELECT rowid, dataset_id, version, seq, fields, extensions FROM records WHERE id = ?")
+            sql: "SELECT rowid, dataset_id, version, seq, fields, extensions, flags FROM records WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
         var record = RecordRow(
             state: RecordState(
                 id: id, dataset: row["dataset_id"], version: row["version"],
                 fields: try parseObject(row["fields"]).stringMap ?? [:],
                 extensions: RecordState.extensions(from: try (row["extensions"] as String?).map(parseObject))),
-            seq: row["seq"])
+            seq: row["seq"], flags: try flags(row["flags"]), fieldsJSON: nil)
         record.rowid = row["rowid"]
         return record
     }
 
     private static func parseObject(_ text: String) throws -> JSONValue {
         do { return try JSONParser.parse(text) } catch { throw StoreError.corrupt(seq: nil, reason: "records: \(error)") }
+    }
+
+    /// The `flags` column: a JSON array of codes, or NULL for none.
+    static func flags(_ text: String?) throws -> [QualityCode] {
+        guard let text else { return [] }
+        guard let codes = try parseObject(text).arrayValue?.map({ $0.stringValue.flatMap(QualityCode.init) }), !codes.contains(nil) else {
+            throw StoreError.corrupt(seq: nil, reason: "records: flags \(text) is not a list of quality codes")
+        }
+        return codes.compactMap { $0 }
+    }
+
+    /// The flags as the `flags` column holds them.
+    var flagsJSON: String? {
+        flags.isEmpty ? nil : "[" + flags.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
     }
 
     /// The text the full-text index holds, by column: taxon, place, people.
@@ -133,6 +156,7 @@ struct RecordRow {
             value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
             value("family"), value("country"), value("countryCode"), year.databaseValue,
             coordinates?.latitude.databaseValue ?? .null, coordinates?.longitude.databaseValue ?? .null,
+            flagsJSON.databaseValue,
         ]
     }
 
@@ -145,57 +169,102 @@ struct RecordRow {
 
     static let columns = """
         id, dataset_id, version, seq, fields, extensions, institution_code, collection_code, catalog_number,
-        scientific_name, family, country, country_code, year, decimal_latitude, decimal_longitude
+        scientific_name, family, country, country_code, year, decimal_latitude, decimal_longitude, flags
         """
 
+    /// As many placeholders as `columns`, and `extra` more.
+    static func placeholders(extra: Int = 0) -> String {
+        Array(repeating: "?", count: columnNames.count + extra).joined(separator: ", ")
+    }
+
     /// What `insert` writes, computed ahead: bulk paths prepare rows on one thread and write them on another.
-    var prepared: Prepared { Prepared(values: values, searchText: searchText.map(\.databaseValue)) }
+    var prepared: Prepared { Prepared(values: values, searchText: searchText.map(\.databaseValue), flags: flags) }
 
     struct Prepared: Sendable {
         var values: [DatabaseValue]
         var searchText: [DatabaseValue]
+        var flags: [QualityCode]
     }
 
     func insert(db: Database) throws {
         try Writer(db).insert(prepared)
     }
 
-    /// Inserts rows and their full-text entries, with statements prepared once.
+    /// Inserts rows, their full-text entries and their flags, with statements prepared once.
     struct Writer {
         private let db: Database
         private let row: Statement
         private let fullText: Statement
+        private let flag: Statement
 
         init(_ db: Database) throws {
             self.db = db
-            row = try db.cachedStatement(
-                sql: "INSERT INTO records (\(RecordRow.columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            row = try db.cachedStatement(sql: "INSERT INTO records (\(RecordRow.columns)) VALUES (\(RecordRow.placeholders()))")
             fullText = try db.cachedStatement(sql: RecordRow.insertFullText)
+            flag = try db.cachedStatement(sql: RecordRow.insertFlag)
         }
 
         func insert(_ prepared: Prepared) throws {
             try row.executeBulk(prepared.values, db: db)
-            fullText.bind(db.lastInsertedRowID.databaseValue, at: 1)
+            let rowid = db.lastInsertedRowID.databaseValue
+            fullText.bind(rowid, at: 1)
             for (index, text) in prepared.searchText.enumerated() { fullText.bind(text, at: Int32(index + 2)) }
             try fullText.executeBound(db: db)
+            for code in prepared.flags { try flag.executeBulk([code.rawValue.databaseValue, rowid], db: db) }
         }
     }
 
     /// An UPDATE, not a REPLACE: SQLite runs no DELETE trigger for the row a REPLACE removes, so the triggers that
     /// keep `record_counts` and `record_cells` see a revision only as an update (OLD and NEW).
     func update(rowid: Int64, db: Database) throws {
-        try db.cachedStatement(
-            sql: "UPDATE records SET (\(Self.columns)) = (\(Self.columnNames.map { _ in "?" }.joined(separator: ", "))) WHERE rowid = ?"
-        ).executeBulk(values + [rowid.databaseValue], db: db)
+        try db.cachedStatement(sql: "UPDATE records SET (\(Self.columns)) = (\(Self.placeholders())) WHERE rowid = ?")
+            .executeBulk(values + [rowid.databaseValue], db: db)
         try db.cachedStatement(sql: Self.insertFullText).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
+        for code in flags { try db.cachedStatement(sql: Self.insertFlag).executeBulk([code.rawValue.databaseValue, rowid.databaseValue], db: db) }
     }
 
     private static let insertFullText = "INSERT INTO records_fts (rowid, taxon, place, people) VALUES (?, ?, ?, ?)"
+    private static let insertFlag = "INSERT INTO record_flags (code, record_rowid) VALUES (?, ?)"
 
-    /// A contentless FTS5 table forgets a row only when told the text it was given.
+    /// A contentless FTS5 table forgets a row only when told the text it was given; `record_flags` is keyed by code.
     func removeFromIndexes(db: Database) throws {
         try db.cachedStatement(
             sql: "INSERT INTO records_fts (records_fts, rowid, taxon, place, people) VALUES ('delete', ?, ?, ?, ?)"
         ).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
+        for code in flags {
+            try db.cachedStatement(sql: "DELETE FROM record_flags WHERE code = ? AND record_rowid = ?")
+                .executeBulk([code.rawValue.databaseValue, rowid.databaseValue], db: db)
+        }
+    }
+}
+
+extension RecordRow {
+    /// Flags every version in `records` and `record_history`, for a database from before they were kept.
+    static func fillFlags(_ db: Database) throws {
+        for table in ["records", "record_history"] {
+            // In batches by rowid, each read whole before it is written: a table is not written while read.
+            let batch = try db.makeStatement(
+                sql: """
+                    SELECT \(table).rowid AS rowid, fields, recorded_at FROM \(table) JOIN events ON events.seq = \(table).seq
+                    WHERE \(table).rowid > ? ORDER BY \(table).rowid LIMIT 10000
+                    """)
+            let update = try db.makeStatement(sql: "UPDATE \(table) SET flags = ? WHERE rowid = ?")
+            let index = try db.makeStatement(sql: insertFlag)
+            var after: Int64 = .min
+            while case let rows = try Row.fetchAll(batch, arguments: [after]), let last = rows.last {
+                after = last["rowid"]
+                for row in rows {
+                    let fields = try parseObject(row["fields"]).stringMap ?? [:]
+                    let version = RecordRow(
+                        state: RecordState(id: "", dataset: "", version: 0, fields: fields, extensions: [:]), seq: 0,
+                        recordedAt: row["recorded_at"])
+                    guard let flags = version.flagsJSON else { continue }
+                    try update.execute(arguments: [flags, row["rowid"]])
+                    if table == "records" {
+                        for code in version.flags { try index.execute(arguments: [code.rawValue, row["rowid"]]) }
+                    }
+                }
+            }
+        }
     }
 }

@@ -91,7 +91,8 @@ extension Store {
                 do {
                     if row.type == EventType.recordImported,
                         let record = try RecordRow.imported(
-                            id: Projector.streamID(row.stream), seq: row.seq, streamVersion: row.streamVersion, data: data)
+                            id: Projector.streamID(row.stream), seq: row.seq, streamVersion: row.streamVersion, recordedAt: row.recordedAt,
+                            data: data)
                     {
                         return .record(record.prepared)
                     }
@@ -141,6 +142,7 @@ extension Store {
                 DELETE FROM records;
                 DELETE FROM record_counts;
                 DELETE FROM record_cells;
+                DELETE FROM record_flags;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
                 DELETE FROM record_history;
                 INSERT INTO record_history_fts (record_history_fts) VALUES ('delete-all');

@@ -295,8 +295,8 @@ enum Schema {
                     CREATE VIRTUAL TABLE record_history_fts USING fts5(
                       taxon, place, people, content='', tokenize='unicode61 remove_diacritics 2');
                     """)
-            // A database from before this migration has revised records whose earlier versions are only in the log.
-            try RecordRow.rebuildHistory(db)
+            // A database from before this migration has revised records whose earlier versions are only in the log:
+            // migration 14 fills them in, once the table has all its columns.
         }
         migrator.registerMigration("13 verify runs") { db in
             // What `emend verify` found, for the auditor console. Outside the log: a verify is not a change.
@@ -310,7 +310,33 @@ enum Schema {
                     );
                     """)
         }
-        migrator.registerMigration("14 record counts and map cells") { db in
+        migrator.registerMigration("14 quality flags") { db in
+            // Each version's quality flags (QualityChecks), judged as of the event that made it. record_flags indexes
+            // those of the current versions by code, for `flag=` searches and facets.
+            try db.execute(
+                sql: """
+                    ALTER TABLE records ADD COLUMN flags TEXT;         -- JSON array of codes, in the checks' order; NULL: none
+                    ALTER TABLE record_history ADD COLUMN flags TEXT;
+                    CREATE TABLE record_flags (
+                      code TEXT NOT NULL,
+                      record_rowid INTEGER NOT NULL,
+                      PRIMARY KEY (code, record_rowid)
+                    ) WITHOUT ROWID;
+                    """)
+            try RecordRow.fillFlags(db)
+            let historyMissing = try Bool.fetchOne(
+                db, sql: "SELECT NOT EXISTS (SELECT 1 FROM record_history) AND EXISTS (SELECT 1 FROM records WHERE version > 1)")
+            if historyMissing == true { try RecordRow.rebuildHistory(db) }
+        }
+        migrator.registerMigration("15 annotation container indexes") { db in
+            // The annotation container lists visible notes and accepted corrections in log order, a page after a seq:
+            // these read a page where the other indexes would read every note and proposal.
+            try db.execute(
+                sql: """
+                    CREATE INDEX annotations_visible ON annotations(seq) WHERE hidden_by IS NULL;
+                    CREATE INDEX proposals_decided ON proposals(status, decided_seq);
+                    """)
+        migrator.registerMigration("16 record counts and map cells") { db in
             // Counts of the current records by term, and by 1° cell of their coordinates, kept by triggers on
             // `records` in the same transaction as the event: the statistics page and the map of all records read
             // these instead of scanning. '' stands for a record without the value; a collection is

@@ -2,9 +2,12 @@ import EmendCore
 import Foundation
 import GRDB
 
-/// The terms search can filter, facet and sort on: each is a column of the records read model.
+/// The terms search can filter, facet and sort on: each is a column of the records read model. `flag`, a record's
+/// quality flags (`QualityCode`), filters and facets but does not sort: a record has any number of them.
 public enum SearchTerm: String, CaseIterable, Sendable {
-    case dataset, institutionCode, collectionCode, catalogNumber, scientificName, family, country, countryCode, year
+    case dataset, institutionCode, collectionCode, catalogNumber, scientificName, family, country, countryCode, year, flag
+
+    public var sortable: Bool { self != .flag }
 
     var column: String {
         switch self {
@@ -17,6 +20,7 @@ public enum SearchTerm: String, CaseIterable, Sendable {
         case .country: "country"
         case .countryCode: "country_code"
         case .year: "year"
+        case .flag: "flags"
         }
     }
 }
@@ -75,8 +79,13 @@ public struct RecordSummary: Sendable, Equatable {
     public var dataset: String
     /// The record's terms as the read model keeps them: canonical JSON, which an answer can carry as it is.
     public var fieldsJSON: String
+    /// Its quality flags as the read model keeps them: a JSON array of codes, nil for none.
+    public var flagsJSON: String?
 
     public var fields: [String: String] { (try? JSONParser.parse(fieldsJSON))?.stringMap ?? [:] }
+    public var flags: [QualityCode] {
+        ((flagsJSON.flatMap { try? JSONParser.parse($0) })?.arrayValue ?? []).compactMap { $0.stringValue.flatMap(QualityCode.init) }
+    }
 }
 
 public struct FacetCount: Sendable, Equatable {
@@ -147,8 +156,9 @@ extension Store {
             next = Self.encodeCursor(
                 sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
         }
+        // By position, as `pageRows` selects them: by name, each value is a case-insensitive search of the columns.
         let records = rows.prefix(query.limit).map { row in
-            RecordSummary(id: row["id"], version: row["version"], dataset: row["dataset_id"], fieldsJSON: row["fields"])
+            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5])
         }
         return (records, next)
     }
@@ -204,6 +214,16 @@ extension Store {
 
         /// A count of this source's rows adds to the counts as of the past seq, or takes away.
         var sign: Int { rows == .changed ? -1 : 1 }
+
+        /// Rows with any of `count` quality flags (as many arguments).
+        func flagged(_ count: Int) -> String {
+            let codes = Array(repeating: "?", count: count).joined(separator: ", ")
+            return switch rows {
+            case .now, .unchanged: "records.rowid IN (SELECT record_rowid FROM record_flags WHERE code IN (\(codes)))"
+            case .changed: "+records.rowid IN (SELECT record_rowid FROM record_flags WHERE code IN (\(codes)))"
+            case .history: "EXISTS (SELECT 1 FROM json_each(record_history.flags) WHERE value IN (\(codes)))"
+            }
+        }
 
         /// Rows whose words match an FTS5 query (one argument).
         var fullText: String {
@@ -262,7 +282,7 @@ extension Store {
             }
             arms.append(
                 """
-                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
+                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
                 FROM \(source.from) WHERE \(page.sql)
                 ORDER BY \(order(column: sortColumn, rowid: source.rowid, descending: query.sort.descending)) LIMIT \(query.limit + 1)
                 """)
@@ -315,7 +335,10 @@ extension Store {
         if let text = query.text {
             conditions.add(source.fullText, [try ftsQuery(text)])
         }
-        for term in SearchTerm.allCases where term != .year {
+        if let codes = query.filters[.flag], !codes.isEmpty {
+            conditions.add(source.flagged(codes.count), codes)
+        }
+        for term in SearchTerm.allCases where term != .year && term != .flag {
             guard let values = query.filters[term], !values.isEmpty else { continue }
             let placeholders = Array(repeating: "?", count: values.count).joined(separator: ", ")
             conditions.add("\(table).\(term.column) IN (\(placeholders))", values)
@@ -371,12 +394,25 @@ extension Store {
         var arguments = StatementArguments()
         for (source, filter) in zip(sources, filters) {
             let column = "\(source.table).\(term.column)"
+            arguments += filter.arguments
+            guard term != .flag else {
+                // A record counts once under each of its flags: over every record now, from their index; over the
+                // records a filter matches, from the column of each (on a million records, a country's 7,000 took
+                // 37 ms so and 130 ms through the index).
+                arms.append(
+                    source.rows == .now && filter.parts.isEmpty
+                        ? "SELECT code AS value, count(*) AS n FROM record_flags GROUP BY 1"
+                        : """
+                        SELECT flag.value AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from), json_each(\(column)) AS flag
+                        WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
+                        """)
+                continue
+            }
             arms.append(
                 """
                 SELECT \(column) AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from)
                 WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
                 """)
-            arguments += filter.arguments
         }
         let counts =
             arms.count == 1 ? arms[0] : "SELECT value, sum(n) AS n FROM (\(arms.joined(separator: " UNION ALL "))) GROUP BY 1 HAVING sum(n) > 0"

@@ -79,6 +79,7 @@ extension Store {
             }
             recordsSummary.count += slice.count
             recordsSummary.superseded += slice.superseded
+            recordsSummary.flags += slice.flags
             recordsSummary.lastCreated = slice.lastCreated
             recordsSummary.digest.add(slice.digest)
         }
@@ -94,6 +95,19 @@ extension Store {
                 throw StoreError.corrupt(
                     seq: nil,
                     reason: "the log supersedes \(recordsSummary.superseded) record versions; record_history has \(historyRows)")
+            }
+            // record_flags indexes the flags of records: each entry one of its record's flags, and as many as they have.
+            let flagEntries = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_flags") ?? 0
+            let flagsMatched = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT count(*) FROM record_flags JOIN records ON records.rowid = record_flags.record_rowid
+                    WHERE instr(records.flags, '"' || record_flags.code || '"') > 0
+                    """) ?? 0
+            guard flagEntries == recordsSummary.flags, flagsMatched == flagEntries else {
+                throw StoreError.corrupt(
+                    seq: nil,
+                    reason: "record_flags has \(flagEntries) entries, \(flagsMatched) of them its record's; the records have \(recordsSummary.flags) flags")
             }
             try Self.verifyDatasetsAndUsers(db)
             try RecordCounts.verify(db)
@@ -114,6 +128,8 @@ extension Store {
         var count: Int64 = 0
         /// Versions in record_history, each checked against the fold of its record's stream.
         var superseded: Int64 = 0
+        /// The quality flags of the current versions, which record_flags must index.
+        var flags: Int64 = 0
         /// The seqs that created the first and the last record of the slice, in rowid order.
         var firstCreated: Int64 = 0
         var lastCreated: Int64 = 0
@@ -445,11 +461,12 @@ extension Store {
             {
                 let seq = sqlite3_column_int64(handle, event)
                 let streamVersion = sqlite3_column_int64(handle, event + 3)
+                let recordedAt = sqlite3_column_int64(handle, event + 5)
                 let data = bytes(handle, event + 7)
-                expected = RecordRow.canonicalImported(id: id, seq: seq, streamVersion: streamVersion, data: data)
+                expected = RecordRow.canonicalImported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
                 if expected == nil {
                     do {
-                        expected = try RecordRow.imported(id: id, seq: seq, streamVersion: streamVersion, data: data)
+                        expected = try RecordRow.imported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
                     } catch {
                         throw StoreError.corrupt(seq: seq, reason: "data is not valid JSON (\(error))")
                     }
@@ -480,6 +497,7 @@ extension Store {
             if summary.count == 0 { summary.firstCreated = created }
             summary.lastCreated = created
             summary.digest.add(values)
+            summary.flags += Int64(expected!.flags.count)
             summary.count += 1
             if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
@@ -685,18 +703,19 @@ struct FlatFrontier {
 }
 
 extension RecordRow {
-    /// The terms `values` derives the records table's columns from, in the order of their UTF-8 bytes.
-    static let columnTerms = [
+    /// The terms `values` derives the records table's columns from (the quality flags among them), in the order of
+    /// their UTF-8 bytes.
+    static let columnTerms = Set([
         "institutionCode", "collectionCode", "catalogNumber", "scientificName", "family", "country", "countryCode", "year",
         "eventDate", "decimalLatitude", "decimalLongitude",
-    ].map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
+    ]).union(QualityChecks.termsRead).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
 
     /// The row of a RecordImported event whose data is exactly as a writer gives it (`{"dataset":…,"fields":{…}}`,
     /// canonical: no whitespace, keys in order, every value a string without escapes, valid UTF-8), read in one pass
     /// that keeps only the terms the columns derive from: the row `imported` gives, for a fraction of the work.
     /// Nil for data in any other form, which `imported` reads as usual.
     static func canonicalImported(
-        id: String, seq: Int64, streamVersion: Int64, data: UnsafeBufferPointer<UInt8>
+        id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>
     ) -> RecordRow? {
         var scanner = CanonicalScanner(data)
         guard scanner.skip(#"{"dataset":"#), let dataset = scanner.plainString(), scanner.skip(#","fields":"#) else { return nil }
@@ -725,7 +744,7 @@ extension RecordRow {
         guard scanner.skip("}"), scanner.atEnd, scanner.isValidUTF8 else { return nil }
         return RecordRow(
             state: RecordState(id: id, dataset: scanner.string(dataset), version: streamVersion, fields: fields, extensions: [:]),
-            seq: seq, fieldsJSON: scanner.string(fieldsStart..<fieldsEnd))
+            seq: seq, recordedAt: recordedAt, fieldsJSON: scanner.string(fieldsStart..<fieldsEnd))
     }
 }
 

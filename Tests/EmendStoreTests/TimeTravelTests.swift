@@ -273,7 +273,7 @@ import Testing
     }
 
     @Test func theMigrationFillsTheHistoryOfADatabaseFromBeforeIt() async throws {
-        // Given a database with revised records whose history was not kept, as before migration 12
+        // Given a database with revised records whose history was not kept, as before migration 12 (and so before 14)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("emend-history-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -287,8 +287,9 @@ import Testing
             try await store.writer.write { db in
                 try db.execute(
                     sql: """
-                        DROP TABLE record_history; DROP TABLE record_history_fts;
-                        DELETE FROM grdb_migrations WHERE identifier = '12 record history'
+                        DROP TABLE record_history; DROP TABLE record_history_fts; DROP TABLE record_flags;
+                        ALTER TABLE records DROP COLUMN flags;
+                        DELETE FROM grdb_migrations WHERE identifier IN ('12 record history', '14 quality flags')
                         """)
             }
         }
@@ -306,7 +307,7 @@ import Testing
 private enum RecordColumns {
     static let list = """
         id, dataset_id, version, fields, extensions, institution_code, collection_code, catalog_number, scientific_name, family,
-        country, country_code, year, decimal_latitude, decimal_longitude
+        country, country_code, year, decimal_latitude, decimal_longitude, flags
         """
 }
 

@@ -127,4 +127,25 @@ import Testing
         }
         #expect(try CLI.run(["help", "import"]).stdout.contains("all or nothing"))
     }
+
+    @Test func theQualityBenchScoresTheChecksAgainstATruthFile() throws {
+        // Given three records, one at 0,0 and one collected in the future, and the truth file that says so
+        let work = try Workspace()
+        let csv = try work.write(
+            "specimens.csv",
+            """
+            catalogNumber,country,countryCode,decimalLatitude,decimalLongitude,eventDate
+            BM1,United Kingdom,GB,51.5,-0.12,1901-05-01
+            BM2,United Kingdom,GB,0,0,1901-05-01
+            BM3,United Kingdom,GB,51.5,-0.12,2031-05-01
+            """)
+        let truth = try work.write("errors.csv", "catalogNumber,error\nBM2,zero_coords\nBM3,future_date\n")
+        // When the checks are scored
+        let bench = try CLI.run(["bench", "quality", csv, "--truth", truth])
+        // Then each injected error is found, and nothing else
+        #expect(bench.status == 0, "\(bench.stderr)")
+        #expect(bench.stdout.contains("zero_coords (ZERO_COORDINATE): TP 1, FP 0, FN 0, precision 100.0%, recall 100.0%"), "\(bench.stdout)")
+        #expect(bench.stdout.contains("future_date (RECORDED_DATE_UNLIKELY): TP 1, FP 0, FN 0"))
+        #expect(bench.stdout.contains("µs per record"))
+    }
 }

@@ -25,6 +25,26 @@ import Testing
         }
     }
 
+    @Test func anExportOfManyPagesHasEveryRecordOnceInOrder() throws {
+        // Given 4,500 records: three pages of a download, read, written and deflated a page apart
+        let work = try Workspace()
+        let rows = (1...4500).map { "NHMUK\($0),NHMUK,PH,Quercus robur,\(1900 + $0 % 100)" }
+        let csv = try work.write("many.csv", (["catalogNumber,institutionCode,collectionCode,scientificName,year"] + rows).joined(separator: "\n"))
+        #expect(try CLI.run(["import", "--db", work.db, csv]).status == 0)
+        // When they are exported as an archive and as CSV
+        let archive = try CLI.run(["export", "--db", work.db, "--format", "dwca", "--out", work.path("many.zip")])
+        let table = try CLI.run(["export", "--db", work.db, "--format", "csv", "--out", work.path("many.csv.out")])
+        // Then the archive reads whole, and the CSV has each record once, in the order they were imported
+        #expect(archive.status == 0 && table.status == 0, "\(archive.stderr)\(table.stderr)")
+        let script = CLI.packageRoot.appendingPathComponent("Tests/Downloads/check_dwca.py").path
+        let check = try CLI.python([script, work.path("many.zip"), Workspace.fixture("dwca-meta-schema/tdwg_dwc_text.offline.xsd"), "4500"])
+        #expect(check.status == 0 && check.stdout.hasPrefix("OK:"), "\(check.stdout)\(check.stderr)")
+        let lines = try String(contentsOfFile: work.path("many.csv.out"), encoding: .utf8).split(separator: "\r\n")
+        let column = try #require(lines.first?.split(separator: ",").firstIndex(of: "catalogNumber"))
+        let catalogNumbers = lines.dropFirst().map { String($0.split(separator: ",")[column]) }
+        #expect(catalogNumbers == (1...4500).map { "NHMUK\($0)" })
+    }
+
     @Test func anExportWithABadSearchSaysWhy() throws {
         let work = try Workspace()
         let unknown = try CLI.run(["export", "--db", work.db, "--format", "xlsx"])

@@ -19,6 +19,14 @@ public enum QualityChecks {
         return flags
     }
 
+    /// Every term a check reads: the checks of a record's fields equal those of these terms alone.
+    public static let termsRead: Set<String> = [
+        "basisOfRecord", "coordinateUncertaintyInMeters", "country", "countryCode", "day", "decimalLatitude", "decimalLongitude",
+        "endDayOfYear", "eventDate", "genericName", "infraspecificEpithet", "maximumDepthInMeters", "maximumElevationInMeters",
+        "minimumDepthInMeters", "minimumElevationInMeters", "month", "scientificName", "specificEpithet", "startDayOfYear",
+        "taxonRank", "typeStatus", "year",
+    ]
+
     // MARK: Coordinates
 
     /// Tolerance around a country's outline (Natural Earth 1:110m) for a point that lies in another country.

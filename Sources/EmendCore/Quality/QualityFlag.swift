@@ -81,3 +81,10 @@ public struct QualityFlag: Sendable, Hashable, CustomStringConvertible {
         return .object(object)
     }
 }
+
+extension [QualityFlag] {
+    /// The flags' codes, each once, in the flags' order: a record's `flags`.
+    public var codes: [QualityCode] {
+        reduce(into: []) { codes, flag in if !codes.contains(flag.code) { codes.append(flag.code) } }
+    }
+}

@@ -366,9 +366,9 @@ struct CKANAPI {
             guard direction == "asc" else { throw Failure.validation("sort", "_id sorts ascending only (import order)") }
             return SearchSort()
         }
-        guard let term = SearchTerm(rawValue: name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))) else {
+        guard let term = SearchTerm(rawValue: name.trimmingCharacters(in: CharacterSet(charactersIn: "\""))), term.sortable else {
             throw Failure.validation(
-                "sort", "cannot sort on \"\(name)\": one of _id, \(SearchTerm.allCases.map(\.rawValue).joined(separator: ", "))")
+                "sort", "cannot sort on \"\(name)\": one of _id, \(SearchTerm.allCases.filter(\.sortable).map(\.rawValue).joined(separator: ", "))")
         }
         return SearchSort(term: term, descending: direction == "desc")
     }

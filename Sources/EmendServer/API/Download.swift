@@ -42,23 +42,70 @@ public struct Download: Sendable {
     public var seq: Int64 { metadata.seq }
 
     /// Writes the whole download, handing each written piece to `send`; returns the number of records.
+    ///
+    /// Three stages overlap, a page apart, so that they share the cores: reading the next page from SQLite, writing
+    /// this page's rows, and (for an archive) deflating the page before. Each waits for the one after it, so no more
+    /// than three pages are in hand.
     @discardableResult
     public func write(store: Store, to send: (inout ByteBuffer) async throws -> Void) async throws -> Int {
-        var exporter = RecordExporter(format: format, terms: terms, metadata: metadata)
-        var out = ByteBuffer()
-        try exporter.begin(into: &out)
-        var page = query
-        repeat {
-            let (records, next) = try await store.searchPage(page)
-            for record in records {
-                try exporter.add(id: record.id, version: record.version, dataset: record.dataset, fieldsJSON: record.fieldsJSON, into: &out)
-            }
+        var exporter = RecordExporter(format: format, terms: terms)
+        var text = ByteBuffer()
+        var archive: ArchiveDeflater?
+        if format == .dwca {
+            var out = ByteBuffer()
+            archive = ArchiveDeflater(try DarwinCoreArchiveWriter(terms: terms, metadata: metadata, into: &out))
             try await send(&out)
-            out.clear()
-            page.cursor = next
-        } while page.cursor != nil
-        try exporter.finish(into: &out)
-        try await send(&out)
+        }
+        exporter.begin(into: &text)
+        let query = query
+        var reading: Task<(records: [RecordSummary], next: String?), Error>? = Task { try await store.searchPage(query) }
+        var deflating: Task<ByteBuffer, Error>?
+        defer {
+            reading?.cancel()
+            deflating?.cancel()
+        }
+        while let page = try await reading?.value {
+            reading = page.next.map { cursor in
+                var query = query
+                query.cursor = cursor
+                return Task { try await store.searchPage(query) }
+            }
+            for record in page.records {
+                try exporter.add(id: record.id, version: record.version, dataset: record.dataset, fieldsJSON: record.fieldsJSON, flagsJSON: record.flagsJSON,
+                    into: &text)
+            }
+            if page.next == nil { exporter.finish(into: &text) }
+            if let archive {
+                if var deflated = try await deflating?.value { try await send(&deflated) }
+                deflating = Task { [text] in try archive.deflate(text) }
+            } else {
+                try await send(&text)
+            }
+            text = ByteBuffer()
+        }
+        if let archive {
+            var out = try await deflating?.value ?? ByteBuffer()
+            try archive.finish(records: exporter.count, into: &out)
+            try await send(&out)
+        }
         return exporter.count
+    }
+}
+
+/// An archive being written, handed from one deflating task to the next: each is awaited before the next starts,
+/// so only one ever touches it.
+private final class ArchiveDeflater: @unchecked Sendable {
+    private var writer: DarwinCoreArchiveWriter
+
+    init(_ writer: DarwinCoreArchiveWriter) { self.writer = writer }
+
+    func deflate(_ text: ByteBuffer) throws -> ByteBuffer {
+        var text = text, out = ByteBuffer()
+        try writer.writeOccurrences(&text, into: &out)
+        return out
+    }
+
+    func finish(records: Int, into out: inout ByteBuffer) throws {
+        try writer.finish(records: records, into: &out)
     }
 }

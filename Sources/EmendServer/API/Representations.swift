@@ -5,10 +5,11 @@ import EmendStore
 enum Representation {
     /// A record at one version; read as of a position in the log, with that position's seq as `asOf`.
     static func record(_ version: RecordVersion, asOf: LogPosition? = nil) -> JSONValue {
+        let flags = version.flags
         var json: [String: JSONValue] = [
             "id": .string(version.state.id), "version": .int(version.state.version), "dataset": .string(version.state.dataset),
             "seq": .int(version.seq), "recordedAt": .string(version.recordedAt.rfc3339), "fields": JSONValue(version.state.fields),
-            "flags": [],
+            "flags": .array(flags.codes.map { .string($0.rawValue) }), "quality": .array(flags.map(\.json)),
         ]
         if !version.state.extensions.isEmpty { json["extensions"] = RecordState.json(version.state.extensions) }
         if let asOf { json["asOf"] = .int(asOf.seq) }
@@ -37,6 +38,8 @@ enum Representation {
             CanonicalJSON.writeString(record.dataset, into: &out)
             out += Array(#","fields":"#.utf8)
             out += Array(record.fieldsJSON.utf8)
+            out += Array(#","flags":"#.utf8)
+            out += Array((record.flagsJSON ?? "[]").utf8)
             out += Array(#","id":"#.utf8)
             CanonicalJSON.writeString(record.id, into: &out)
             out += Array(#","version":\#(record.version)}"#.utf8)

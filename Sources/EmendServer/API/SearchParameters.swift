@@ -1,3 +1,4 @@
+import EmendCore
 import EmendStore
 import Hummingbird
 
@@ -38,8 +39,9 @@ enum SearchParameters {
                 if !query.facets.contains(term) { query.facets.append(term) }
             case "sort":
                 let descending = value.hasPrefix("-")
-                guard let term = SearchTerm(rawValue: String(value.dropFirst(descending ? 1 : 0))) else {
-                    throw RequestError.badParameter(name, reason: "a term, or -term for descending: one of \(termList); got \"\(value)\"")
+                guard let term = SearchTerm(rawValue: String(value.dropFirst(descending ? 1 : 0))), term.sortable else {
+                    throw RequestError.badParameter(
+                        name, reason: "a term, or -term for descending: one of \(sortableTermList); got \"\(value)\"")
                 }
                 query.sort = SearchSort(term: term, descending: descending)
             case "limit":
@@ -51,6 +53,12 @@ enum SearchParameters {
                 query.cursor = value
             case "asOf":
                 query.asOf = try store.position(asOf: value)
+            case "flag":
+                guard QualityCode(rawValue: value) != nil else {
+                    throw RequestError.badParameter(
+                        name, reason: "a quality flag: one of \(QualityCode.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(value)\"")
+                }
+                query.filters[.flag, default: []].append(value)
             default:
                 guard let term = SearchTerm(rawValue: name) else { throw unknown(name) }
                 query.filters[term, default: []].append(value)
@@ -65,6 +73,7 @@ enum SearchParameters {
     }
 
     private static var termList: String { SearchTerm.allCases.map(\.rawValue).joined(separator: ", ") }
+    private static var sortableTermList: String { SearchTerm.allCases.filter(\.sortable).map(\.rawValue).joined(separator: ", ") }
 
     private static func unknown(_ name: String) -> RequestError {
         .badParameter(name, reason: "unknown parameter; known are \(names.joined(separator: ", "))")

@@ -65,6 +65,19 @@ enum RecordView {
         return view
     }
 
+    /// A quality flag as the record page explains it, with its fix where the check implies one.
+    static func flag(_ flag: QualityFlag) -> [String: Any] {
+        var view: [String: Any] = [
+            "code": flag.code.rawValue, "severity": flag.severity.rawValue, "message": flag.message,
+            "terms": flag.terms.joined(separator: ", "), "searchLink": "/search?flag=\(flag.code.rawValue)",
+        ]
+        if !flag.suggestedChanges.isEmpty {
+            view["fix"] = flag.suggestedChanges.sorted { $0.key < $1.key }
+                .map { "\($0.key) → \($0.value.map { "“\($0)”" } ?? "(removed)")" }.joined(separator: "; ")
+        }
+        return view
+    }
+
     static func annotation(_ annotation: Annotation) -> [String: Any] {
         var view: [String: Any] = [
             "id": annotation.id,

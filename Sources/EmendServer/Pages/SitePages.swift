@@ -53,7 +53,7 @@ struct SitePages {
             return pages.render(
                 "search", ["error": ErrorDescription(error).message, "total": 0, "records": [Any]()], context: context, status: .badRequest)
         }
-        query.facets = [.country, .family, .institutionCode, .year]
+        query.facets = [.country, .family, .institutionCode, .year, .flag]
         let result: SearchResult
         do { result = try await store.search(query) } catch let error as InvalidInput {
             return pages.render("search", ["error": error.description, "total": 0, "records": [Any]()], context: context, status: .badRequest)
@@ -81,6 +81,7 @@ struct SitePages {
                         .joined(separator: " "),
                     "place": [fields["locality"], fields["stateProvince"], fields["country"]].compactMap { $0 }.joined(separator: ", "),
                     "year": fields["year"] ?? fields["eventDate"] ?? "", "recordedBy": fields["recordedBy"] ?? "",
+                    "flags": record.flags.map(\.rawValue),
                 ]
             },
             "downloads": Self.downloads.enumerated().map { index, download in
@@ -141,6 +142,7 @@ struct SitePages {
             "id": id, "dataset": shown.state.dataset, "version": shown.state.version, "currentVersion": current.state.version,
             "isOld": isOld, "heading": RecordView.heading(shown.state.fields, id: id),
             "groups": RecordView.groups(shown.state.fields),
+            "quality": shown.flags.map(RecordView.flag),
             "extensions": shown.state.extensions.keys.sorted().map { rowType in
                 let rows = shown.state.extensions[rowType] ?? []
                 return [

@@ -10,7 +10,7 @@ public enum CountedTerm: String, CaseIterable, Sendable {
     case year
 }
 
-/// `record_counts` and `record_cells` (migration 14): what the triggers on `records` keep, and the same as a
+/// `record_counts` and `record_cells` (migration 16): what the triggers on `records` keep, and the same as a
 /// GROUP BY over any rows of `records` or `record_history` (which have the same columns), for rebuilding the
 /// tables, for checking them, and for counting the rows that differ as of a past seq.
 enum RecordCounts {
@@ -52,7 +52,7 @@ enum RecordCounts {
         try db.execute(sql: "INSERT INTO record_cells (latitude, longitude, n) \(cells(table: "records", from: "records", where: "1"))")
     }
 
-    /// The triggers that keep the tables (migration 14).
+    /// The triggers that keep the tables (migration 16).
     static let triggers = ["record_counts_insert", "record_counts_update"]
 
     /// Drops the triggers for a bulk load into an empty records table; returns the SQL that makes them again.
