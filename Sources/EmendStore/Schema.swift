@@ -336,6 +336,7 @@ enum Schema {
                     CREATE INDEX annotations_visible ON annotations(seq) WHERE hidden_by IS NULL;
                     CREATE INDEX proposals_decided ON proposals(status, decided_seq);
                     """)
+        }
         migrator.registerMigration("16 record counts and map cells") { db in
             // Counts of the current records by term, and by 1° cell of their coordinates, kept by triggers on
             // `records` in the same transaction as the event: the statistics page and the map of all records read
