@@ -78,6 +78,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     CitationsAPI(citations: citations).addRoutes(to: api)
     ChangesAPI(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: api)
     LogAPI(store: store).addRoutes(to: api)
+    StatisticsAPI(store: store).addRoutes(to: api)
     api.get("openapi.json") { _, _ in OpenAPIDocument.response }
     AnnotationContainerAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: router)
     CKANAPI(store: store, baseURL: configuration.publicURL).addRoutes(to: router)
@@ -97,6 +98,7 @@ public func buildRouter(store: Store, configuration: ServerConfiguration) async 
     SuggestionPages(store: store, pages: pages).addRoutes(to: site)
     AuditPages(store: store, pages: pages).addRoutes(to: site)
     CitationPages(citations: citations, pages: pages).addRoutes(to: site)
+    StatisticsPages(store: store, pages: pages).addRoutes(to: site)
     Feeds(store: store, pages: pages, baseURL: configuration.publicURL).addRoutes(to: router)
     return router
 }

@@ -214,9 +214,11 @@ struct RecordRow {
         }
     }
 
+    /// An UPDATE, not a REPLACE: SQLite runs no DELETE trigger for the row a REPLACE removes, so the triggers that
+    /// keep `record_counts` and `record_cells` see a revision only as an update (OLD and NEW).
     func update(rowid: Int64, db: Database) throws {
-        try db.cachedStatement(sql: "REPLACE INTO records (rowid, \(Self.columns)) VALUES (\(Self.placeholders(extra: 1)))")
-            .executeBulk([rowid.databaseValue] + values, db: db)
+        try db.cachedStatement(sql: "UPDATE records SET (\(Self.columns)) = (\(Self.placeholders())) WHERE rowid = ?")
+            .executeBulk(values + [rowid.databaseValue], db: db)
         try db.cachedStatement(sql: Self.insertFullText).executeBulk([rowid.databaseValue] + searchText.map(\.databaseValue), db: db)
         for code in flags { try db.cachedStatement(sql: Self.insertFlag).executeBulk([code.rawValue.databaseValue, rowid.databaseValue], db: db) }
     }

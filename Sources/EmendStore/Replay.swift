@@ -140,6 +140,8 @@ extension Store {
             sql: """
                 DELETE FROM datasets;
                 DELETE FROM records;
+                DELETE FROM record_counts;
+                DELETE FROM record_cells;
                 DELETE FROM record_flags;
                 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
                 DELETE FROM record_history;

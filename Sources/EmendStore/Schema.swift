@@ -352,6 +352,86 @@ enum Schema {
                     CREATE INDEX records_seq ON records(seq);
                     """)
         }
+        migrator.registerMigration("17 record counts and map cells") { db in
+            // Counts of the current records by term, and by 1° cell of their coordinates, kept by triggers on
+            // `records` in the same transaction as the event: the statistics page and the map of all records read
+            // these instead of scanning. '' stands for a record without the value; a collection is
+            // 'INSTITUTION:COLLECTION'. A count that falls to 0 is deleted, so each table always equals a GROUP BY
+            // over the records (`RecordCounts.tally`, which `emend verify` compares with them). Records are only
+            // inserted and updated (a revision is an UPDATE; one of other columns leaves the counts alone); clearing them
+            // for a replay clears these too.
+            try db.execute(
+                sql: """
+                    CREATE TABLE record_counts (
+                      dimension TEXT NOT NULL,       -- kingdom, phylum, family, country, basisOfRecord, institutionCode, collection, year
+                      value TEXT NOT NULL,
+                      n INTEGER NOT NULL,
+                      PRIMARY KEY (dimension, value)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX record_counts_spent ON record_counts(n) WHERE n = 0; -- finds the counts an update spent
+                    -- The cell of a point is floor(latitude), floor(longitude): its south-west corner. Latitude 90 is
+                    -- in the cell from 89, longitude 180 in the one from 179.
+                    CREATE TABLE record_cells (
+                      latitude INTEGER NOT NULL,     -- -90 to 89
+                      longitude INTEGER NOT NULL,    -- -180 to 179
+                      n INTEGER NOT NULL,
+                      PRIMARY KEY (latitude, longitude)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX record_cells_spent ON record_cells(n) WHERE n = 0;
+                    CREATE TRIGGER record_counts_insert AFTER INSERT ON records BEGIN
+                      INSERT INTO record_counts (dimension, value, n) VALUES
+                        ('kingdom', coalesce(json_extract(NEW.fields, '$.kingdom'), ''), 1),
+                        ('phylum', coalesce(json_extract(NEW.fields, '$.phylum'), ''), 1),
+                        ('family', coalesce(NEW.family, ''), 1),
+                        ('country', coalesce(NEW.country, ''), 1),
+                        ('basisOfRecord', coalesce(json_extract(NEW.fields, '$.basisOfRecord'), ''), 1),
+                        ('institutionCode', coalesce(NEW.institution_code, ''), 1),
+                        ('collection', coalesce(NEW.institution_code, '') || ':' || coalesce(NEW.collection_code, ''), 1),
+                        ('year', coalesce(NEW.year, ''), 1)
+                      ON CONFLICT DO UPDATE SET n = n + 1;
+                      INSERT INTO record_cells (latitude, longitude, n)
+                        SELECT min(89, CAST(floor(NEW.decimal_latitude) AS INTEGER)), min(179, CAST(floor(NEW.decimal_longitude) AS INTEGER)), 1
+                        WHERE NEW.decimal_latitude IS NOT NULL AND NEW.decimal_longitude IS NOT NULL
+                      ON CONFLICT DO UPDATE SET n = n + 1;
+                    END;
+                    CREATE TRIGGER record_counts_update
+                      AFTER UPDATE OF fields, family, country, institution_code, collection_code, year, decimal_latitude, decimal_longitude
+                      ON records BEGIN
+                      INSERT INTO record_counts (dimension, value, n) VALUES
+                        ('kingdom', coalesce(json_extract(OLD.fields, '$.kingdom'), ''), -1),
+                        ('phylum', coalesce(json_extract(OLD.fields, '$.phylum'), ''), -1),
+                        ('family', coalesce(OLD.family, ''), -1),
+                        ('country', coalesce(OLD.country, ''), -1),
+                        ('basisOfRecord', coalesce(json_extract(OLD.fields, '$.basisOfRecord'), ''), -1),
+                        ('institutionCode', coalesce(OLD.institution_code, ''), -1),
+                        ('collection', coalesce(OLD.institution_code, '') || ':' || coalesce(OLD.collection_code, ''), -1),
+                        ('year', coalesce(OLD.year, ''), -1),
+                        ('kingdom', coalesce(json_extract(NEW.fields, '$.kingdom'), ''), 1),
+                        ('phylum', coalesce(json_extract(NEW.fields, '$.phylum'), ''), 1),
+                        ('family', coalesce(NEW.family, ''), 1),
+                        ('country', coalesce(NEW.country, ''), 1),
+                        ('basisOfRecord', coalesce(json_extract(NEW.fields, '$.basisOfRecord'), ''), 1),
+                        ('institutionCode', coalesce(NEW.institution_code, ''), 1),
+                        ('collection', coalesce(NEW.institution_code, '') || ':' || coalesce(NEW.collection_code, ''), 1),
+                        ('year', coalesce(NEW.year, ''), 1)
+                      ON CONFLICT DO UPDATE SET n = n + excluded.n;
+                      DELETE FROM record_counts WHERE n = 0;
+                      INSERT INTO record_cells (latitude, longitude, n)
+                        SELECT min(89, CAST(floor(OLD.decimal_latitude) AS INTEGER)), min(179, CAST(floor(OLD.decimal_longitude) AS INTEGER)), -1
+                        WHERE OLD.decimal_latitude IS NOT NULL AND OLD.decimal_longitude IS NOT NULL
+                        UNION ALL
+                        SELECT min(89, CAST(floor(NEW.decimal_latitude) AS INTEGER)), min(179, CAST(floor(NEW.decimal_longitude) AS INTEGER)), 1
+                        WHERE NEW.decimal_latitude IS NOT NULL AND NEW.decimal_longitude IS NOT NULL
+                      ON CONFLICT DO UPDATE SET n = n + excluded.n;
+                      DELETE FROM record_cells WHERE n = 0;
+                    END;
+                    -- The map of a search by family or by country reads the points from an index alone, not a row each.
+                    CREATE INDEX records_family_location ON records(family, decimal_latitude, decimal_longitude);
+                    CREATE INDEX records_country_location ON records(country, decimal_latitude, decimal_longitude);
+                    """)
+            // The records a database holds already.
+            try RecordCounts.rebuild(db)
+        }
         return migrator
     }
 }

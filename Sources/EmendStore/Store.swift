@@ -81,19 +81,22 @@ public final class Store: Sendable {
     /// A write that touches much of the database (import, replay): one transaction with a larger page cache
     /// and a larger full-text buffer.
     /// When the records table is empty at the start, its secondary indexes are dropped and built again at the
-    /// end, in the same transaction: sorting once is far cheaper than a million random index inserts.
+    /// end, in the same transaction: sorting once is far cheaper than a million random index inserts. So are the
+    /// triggers that keep `record_counts` and `record_cells`, which are then filled with one GROUP BY each.
     func bulkWrite<T>(clearingReadModels: Bool = false, _ body: (Database) throws -> T) throws -> T {
         try writer.write { db in
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
             if clearingReadModels { try Self.clearReadModels(db) }
             let deferred = try Self.dropRecordIndexesIfEmpty(db)
+            let counts = deferred.isEmpty ? [] : try RecordCounts.dropTriggers(db)
             // FTS5 writes its pending index out as a new segment every 1 MiB of text by default, and merges
             // segments as they pile up: a million records loaded that way spend a tenth of the time merging.
             try db.execute(sql: "INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864)")
             let result = try body(db)
             try db.execute(sql: "INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 1048576)")
             for index in deferred { try db.execute(sql: index) }
+            if !counts.isEmpty { try RecordCounts.restoreTriggers(counts, db: db) }
             return result
         }
     }

@@ -110,6 +110,7 @@ extension Store {
                     reason: "record_flags has \(flagEntries) entries, \(flagsMatched) of them its record's; the records have \(recordsSummary.flags) flags")
             }
             try Self.verifyDatasetsAndUsers(db)
+            try RecordCounts.verify(db)
             return VerifyReport(
                 events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
                 latestCheckpoint: chainSummary.latestCheckpoint, checksum: try Self.checksum(db, records: recordsSummary.digest))

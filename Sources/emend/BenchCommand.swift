@@ -11,7 +11,7 @@ import FoundationNetworking
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks on generated data; run them on a release build.",
-        subcommands: [ImportBench.self, ModerationBench.self, AuditBench.self, ExportBench.self, QualityBench.self])
+        subcommands: [ImportBench.self, ModerationBench.self, AuditBench.self, ExportBench.self, QualityBench.self, MapsBench.self])
 
     struct ImportBench: ParsableCommand {
         static let configuration = CommandConfiguration(

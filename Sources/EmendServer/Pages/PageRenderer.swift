@@ -3,7 +3,8 @@ import Foundation
 import Hummingbird
 import Mustache
 
-/// Renders the site's Mustache templates; every value is HTML-escaped unless a template says otherwise (none does).
+/// Renders the site's Mustache templates; every value is HTML-escaped unless a template says otherwise: only the
+/// SVG maps and charts (`{{{svg}}}`, `{{{locator}}}`), which `SVG` writes with every piece of data escaped.
 struct PageRenderer: Sendable {
     let library: MustacheLibrary
 

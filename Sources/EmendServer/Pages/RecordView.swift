@@ -23,6 +23,14 @@ enum RecordView {
     }
 
     /// The best short name for a record: its scientific name, else its catalogue number, else its id.
+    /// The record's point, when both coordinates are numbers in range.
+    static func point(_ fields: [String: String]) -> (latitude: Double, longitude: Double)? {
+        guard let latitude = fields["decimalLatitude"].flatMap(Double.init), let longitude = fields["decimalLongitude"].flatMap(Double.init),
+            (-90...90).contains(latitude), (-180...180).contains(longitude)
+        else { return nil }
+        return (latitude, longitude)
+    }
+
     static func heading(_ fields: [String: String], id: String) -> String {
         fields["scientificName"] ?? fields["catalogNumber"].map { "Specimen \($0)" } ?? id
     }

@@ -23,12 +23,14 @@ struct SitePages {
         site.get("datasets/:id", use: dataset)
     }
 
-    @Sendable func home(_ request: Request, context: EmendRequestContext) throws -> Response {
+    @Sendable func home(_ request: Request, context: EmendRequestContext) async throws -> Response {
         let counts = try store.counts()
         let revisions = try store.recentRevisions()
+        let map = MapSearch(query: RecordQuery(), parameters: [])
         return pages.render(
             "home",
             [
+                "map": MapSearch.view(try await store.mapGrid(map.query), subject: "all records", link: map.searchLink),
                 "records": counts.records, "datasets": counts.datasets, "events": counts.events,
                 "datasetList": try store.datasets().map { ["id": $0.id, "title": $0.title, "recordCount": $0.recordCount] },
                 "hasRevisions": !revisions.isEmpty,
@@ -105,6 +107,12 @@ struct SitePages {
             },
         ]
         if let asOf = query.asOf { values["past"] = Self.past(asOf, showing: "the records as they were", now: link(now), "See them now") }
+        if result.total > 0 {
+            let map = MapSearch(query: query, parameters: parameters)
+            var view = MapSearch.view(try await store.mapGrid(query), subject: "the records found", link: map.searchLink)
+            view["geojson"] = "/api/map?" + map.encodedParameters
+            values["map"] = view
+        }
         return pages.render("search", values, context: context)
     }
 
@@ -157,6 +165,14 @@ struct SitePages {
             values["credit"] = "This version is a correction suggested by \(try name("contributor")) and accepted by \(try name("curator"))."
         }
         if let asOf { values["past"] = Self.past(asOf, showing: "this record as it was", now: "/records/\(id)", "See it now") }
+        if let point = RecordView.point(shown.state.fields) {
+            let nearby = [point.longitude - 0.5, point.latitude - 0.5, point.longitude + 0.5, point.latitude + 0.5]
+                .map { SVG.number(min(max($0, -180), 180)) }.joined(separator: ",")
+            values["locator"] = SVG.locator(
+                latitude: point.latitude, longitude: point.longitude,
+                label: "Where it was collected: latitude \(SVG.number(point.latitude)), longitude \(SVG.number(point.longitude))",
+                link: SearchParameters.searchPath([("bbox", nearby)] + (asOf.map { [("asOf", String($0.seq))] } ?? [])))
+        }
         values.merge(form) { _, new in new }
         return pages.render("record", values, context: context, status: status)
     }

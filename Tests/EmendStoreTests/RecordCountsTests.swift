@@ -1,0 +1,111 @@
+import EmendCore
+import EmendStore
+import GRDB
+import Testing
+
+@Suite struct RecordCountsTests {
+    /// The counts by term as a GROUP BY over the records, written out here independently of the store's own.
+    static let groupBy = """
+        SELECT 'basisOfRecord' AS dimension, coalesce(json_extract(fields, '$.basisOfRecord'), '') AS value, count(*) AS n FROM records GROUP BY 2
+        UNION ALL SELECT 'collection', coalesce(institution_code, '') || ':' || coalesce(collection_code, ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'country', coalesce(country, ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'family', coalesce(family, ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'institutionCode', coalesce(institution_code, ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'kingdom', coalesce(json_extract(fields, '$.kingdom'), ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'phylum', coalesce(json_extract(fields, '$.phylum'), ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'year', CAST(coalesce(year, '') AS TEXT), count(*) FROM records GROUP BY 2
+        ORDER BY 1, 2
+        """
+    static let cellsGroupBy = """
+        SELECT CAST(floor(decimal_latitude) AS INTEGER), CAST(floor(decimal_longitude) AS INTEGER), count(*) FROM records
+        WHERE decimal_latitude IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2
+        """
+
+    static func strings(_ row: Row) -> [String] { [row[0], row[1], String(row[2] as Int)] }
+    static func integers(_ row: Row) -> [Int] { [row[0], row[1], row[2]] }
+
+    static func tables(_ store: Store) throws -> (counts: [[String]], cells: [[Int]]) {
+        try store.read { db in
+            (
+                try Row.fetchAll(db, sql: "SELECT dimension, value, n FROM record_counts ORDER BY 1, 2").map(Self.strings),
+                try Row.fetchAll(db, sql: "SELECT latitude, longitude, n FROM record_cells ORDER BY 1, 2").map(Self.integers)
+            )
+        }
+    }
+
+    static func groupedBy(_ store: Store) throws -> (counts: [[String]], cells: [[Int]]) {
+        try store.read { db in
+            (
+                try Row.fetchAll(db, sql: groupBy).map(Self.strings),
+                try Row.fetchAll(db, sql: cellsGroupBy).map(Self.integers)
+            )
+        }
+    }
+
+    @Test func theCountsEqualAGroupByAfterImportRevisionAndReplay() async throws {
+        // Given records of two kingdoms in three cells, imported into an empty store (the bulk path)
+        let store = try Given.store()
+        try Given.imported(
+            [
+                Given.specimen(1, ["kingdom": "Plantae", "family": "Fagaceae", "basisOfRecord": "PreservedSpecimen"]),
+                Given.specimen(2, ["kingdom": "Plantae", "family": "Fagaceae", "decimalLatitude": "-33.9", "decimalLongitude": "18.4"]),
+                Given.specimen(3, ["kingdom": "Animalia", "family": "Apidae", "year": "1950"]),
+                Given.specimen(4, ["decimalLatitude": "", "decimalLongitude": ""]),
+            ], into: store)
+        var counts = try Self.tables(store)
+        #expect(counts.counts == (try Self.groupedBy(store)).counts)
+        #expect(counts.cells == (try Self.groupedBy(store)).cells)
+        #expect(counts.cells == [[-34, 18, 1], [51, -1, 2]])
+        #expect(counts.counts.contains(["kingdom", "Plantae", "2"]))
+
+        // When a curator's correction moves one record to another family and cell, and a re-import changes another
+        let (contributor, _) = try store.addUser(name: "contributor", role: .contributor, scopes: [])
+        let (curator, _) = try store.addUser(name: "curator", role: .curator, scopes: ["NHMUK"])
+        let id = Identifiers.recordID(dataset: "test", key: "occ-1")
+        let proposal = try store.submitProposal(
+            record: id, baseVersion: 1, changes: ["family": "Betulaceae", "decimalLatitude": "60.1", "kingdom": nil],
+            rationale: "misidentified", actor: contributor)
+        _ = try store.acceptProposal(proposal.id, terms: nil, edits: [:], note: nil, curator: curator)
+        try Given.imported(
+            [
+                Given.specimen(1, ["kingdom": "Plantae", "family": "Fagaceae", "basisOfRecord": "PreservedSpecimen"]),
+                Given.specimen(2, ["kingdom": "Plantae", "family": "Fagaceae", "decimalLatitude": "-33.9", "decimalLongitude": "18.4"]),
+                Given.specimen(3, ["kingdom": "Fungi", "family": "Apidae", "year": "1951"]),
+                Given.specimen(4, ["decimalLatitude": "", "decimalLongitude": ""]),
+            ], into: store)
+
+        // Then the counts follow, spent values gone
+        counts = try Self.tables(store)
+        #expect(counts.counts == (try Self.groupedBy(store)).counts)
+        #expect(counts.cells == (try Self.groupedBy(store)).cells)
+        #expect(counts.cells == [[-34, 18, 1], [51, -1, 1], [60, -1, 1]])
+        #expect(!counts.counts.contains { $0[0] == "kingdom" && $0[1] == "Animalia" })
+        #expect(counts.counts.contains(["family", "Betulaceae", "1"]))
+        #expect(counts.counts.contains(["year", "1951", "1"]))
+
+        // And a replay of the log gives the same tables, which verify checks
+        try store.replay()
+        #expect(try Self.tables(store) == counts)
+        _ = try store.verify()
+        let statistics = try await store.statistics()
+        #expect(statistics.records == 4)
+        #expect(statistics.counts[.kingdom]?.map { "\($0.value)=\($0.count)" } == ["=2", "Fungi=1", "Plantae=1"])
+    }
+
+    @Test func verifyFailsWhenACountIsWrong() throws {
+        // Given a store whose counts someone changed by hand
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
+        try store.writer.write { db in try db.execute(sql: "UPDATE record_counts SET n = n + 1 WHERE dimension = 'country'") }
+
+        // When it is verified, then verify says which table is wrong
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "record_counts differs from the records counted by term")) {
+            try store.verify()
+        }
+    }
+}
+
+/// Tuples of arrays are not Equatable.
+private func == (a: (counts: [[String]], cells: [[Int]]), b: (counts: [[String]], cells: [[Int]])) -> Bool {
+    a.counts == b.counts && a.cells == b.cells
+}
