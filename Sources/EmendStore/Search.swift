@@ -390,6 +390,14 @@ extension Store {
     /// The commonest values of a term among the matches. From several sources, each counts its own, and the counts
     /// are added up.
     private static func facet(_ db: Database, term: SearchTerm, sources: [SearchSource], filters: [Conditions]) throws -> [FacetCount] {
+        // Over every record now, a term the statistics count is read from its counts (a million records' four facets
+        // took 0.9 s by their indexes).
+        if sources.map(\.rows) == [.now], filters.allSatisfy(\.parts.isEmpty), let counted = CountedTerm(rawValue: term.rawValue) {
+            return try Row.fetchAll(
+                db, sql: "SELECT value, n FROM record_counts WHERE dimension = ? AND value != '' ORDER BY n DESC, value LIMIT \(facetSize)",
+                arguments: [counted.rawValue]
+            ).map { FacetCount(value: $0["value"], count: $0["n"]) }
+        }
         var arms: [String] = []
         var arguments = StatementArguments()
         for (source, filter) in zip(sources, filters) {

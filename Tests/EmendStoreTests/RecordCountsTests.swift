@@ -42,6 +42,32 @@ import Testing
         }
     }
 
+    @Test func facetsOverEveryRecordFromTheCountsEqualThoseCountedByIndex() async throws {
+        // Given records of several countries, families, institutions and years, some revised
+        let store = try Given.store()
+        let specimens = (1...40).map { number in
+            Given.specimen(number, [
+                "country": ["Ghana", "France", "Fiji", "Peru"][number % 4], "family": ["Fagaceae", "Apidae", "Rosaceae"][number % 3],
+                "institutionCode": number % 5 == 0 ? "CNCI" : "NHMUK", "year": String(1900 + number % 7),
+            ])
+        }
+        try Given.imported(specimens, into: store)
+        try Given.imported(specimens.map { record in
+            var fields = record.fields
+            if record.fields["catalogNumber"]!.hasSuffix("3") { fields["country"] = "Chile" }
+            return SourceRecord(location: record.location, key: record.key, fields: fields)
+        }, into: store)
+        // When every record is faceted now (from record_counts) and as of now (counted by index)
+        var query = RecordQuery()
+        query.facets = [.country, .family, .institutionCode, .year]
+        let counted = try await store.search(query)
+        query.asOf = try store.currentPosition()
+        let indexed = try await store.search(query)
+        // Then they are the same
+        #expect(counted.facets.map(\.values) == indexed.facets.map(\.values))
+        #expect(counted.facets.first?.values.contains { $0.value == "Chile" && $0.count == 4 } == true)
+    }
+
     @Test func theCountsEqualAGroupByAfterImportRevisionAndReplay() async throws {
         // Given records of two kingdoms in three cells, imported into an empty store (the bulk path)
         let store = try Given.store()
