@@ -80,6 +80,7 @@ extension Store {
             recordsSummary.count += slice.count
             recordsSummary.superseded += slice.superseded
             recordsSummary.flags += slice.flags
+            recordsSummary.tally.add(slice.tally)
             recordsSummary.lastCreated = slice.lastCreated
             recordsSummary.digest.add(slice.digest)
         }
@@ -110,7 +111,7 @@ extension Store {
                     reason: "record_flags has \(flagEntries) entries, \(flagsMatched) of them its record's; the records have \(recordsSummary.flags) flags")
             }
             try Self.verifyDatasetsAndUsers(db)
-            try RecordCounts.verify(db)
+            try RecordCounts.verify(db, expected: recordsSummary.tally)
             return VerifyReport(
                 events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
                 latestCheckpoint: chainSummary.latestCheckpoint, checksum: try Self.checksum(db, records: recordsSummary.digest))
@@ -130,6 +131,8 @@ extension Store {
         var superseded: Int64 = 0
         /// The quality flags of the current versions, which record_flags must index.
         var flags: Int64 = 0
+        /// The counts of the current versions, which record_counts and record_cells must hold.
+        var tally = RecordCounts.Tally()
         /// The seqs that created the first and the last record of the slice, in rowid order.
         var firstCreated: Int64 = 0
         var lastCreated: Int64 = 0
@@ -498,6 +501,7 @@ extension Store {
             summary.lastCreated = created
             summary.digest.add(values)
             summary.flags += Int64(expected!.flags.count)
+            summary.tally.add(expected!)
             summary.count += 1
             if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
@@ -703,11 +707,11 @@ struct FlatFrontier {
 }
 
 extension RecordRow {
-    /// The terms `values` derives the records table's columns from (the quality flags among them), in the order of
-    /// their UTF-8 bytes.
+    /// The terms `values` derives the records table's columns from (the quality flags among them) and the record
+    /// counts are kept by, in the order of their UTF-8 bytes.
     static let columnTerms = Set([
         "institutionCode", "collectionCode", "catalogNumber", "scientificName", "family", "country", "countryCode", "year",
-        "eventDate", "decimalLatitude", "decimalLongitude",
+        "eventDate", "decimalLatitude", "decimalLongitude", "kingdom", "phylum", "basisOfRecord",
     ]).union(QualityChecks.termsRead).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
 
     /// The row of a RecordImported event whose data is exactly as a writer gives it (`{"dataset":…,"fields":{…}}`,

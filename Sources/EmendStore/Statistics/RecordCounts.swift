@@ -71,15 +71,51 @@ enum RecordCounts {
         try rebuild(db)
     }
 
-    /// Both tables must equal the GROUP BY over the records now.
-    static func verify(_ db: Database) throws {
-        let counted = try Row.fetchAll(db, sql: "SELECT * FROM (\(tally(table: "records", from: "records", where: "1"))) ORDER BY 1, 2")
-        guard try Row.fetchAll(db, sql: "SELECT dimension, value, n FROM record_counts ORDER BY 1, 2") == counted else {
+    /// Both tables must hold what the records add up to (`expected`, counted from a replay of each).
+    static func verify(_ db: Database, expected: Tally) throws {
+        var stored = Tally()
+        for row in try Row.fetchAll(db, sql: "SELECT dimension, value, n FROM record_counts") {
+            stored.counts[row["dimension"], default: [:]][row["value"]] = row["n"]
+        }
+        for row in try Row.fetchAll(db, sql: "SELECT latitude, longitude, n FROM record_cells") {
+            stored.cells[Tally.Cell(latitude: row["latitude"], longitude: row["longitude"])] = row["n"]
+        }
+        guard stored.counts == expected.counts else {
             throw StoreError.corrupt(seq: nil, reason: "record_counts differs from the records counted by term")
         }
-        let cells = try Row.fetchAll(db, sql: "SELECT * FROM (\(cells(table: "records", from: "records", where: "1"))) ORDER BY 1, 2")
-        guard try Row.fetchAll(db, sql: "SELECT latitude, longitude, n FROM record_cells ORDER BY 1, 2") == cells else {
+        guard stored.cells == expected.cells else {
             throw StoreError.corrupt(seq: nil, reason: "record_cells differs from the records counted by 1° cell")
+        }
+    }
+
+    /// What the two tables hold, added up row by row as the triggers would: verify counts the rows it replays, side
+    /// by side, instead of a GROUP BY over the records (which read the JSON of each again: 25 s of a million).
+    struct Tally: Equatable {
+        struct Cell: Hashable {
+            var latitude: Int
+            var longitude: Int
+        }
+
+        /// Dimension → value → n, '' for a record without the value, as in `record_counts`.
+        var counts: [String: [String: Int]] = [:]
+        var cells: [Cell: Int] = [:]
+
+        mutating func add(_ row: RecordRow) {
+            let fields = row.state.fields
+            func count(_ term: CountedTerm, _ value: String) { counts[term.rawValue, default: [:]][value, default: 0] += 1 }
+            for term in [CountedTerm.kingdom, .phylum, .family, .country, .basisOfRecord, .institutionCode] {
+                count(term, fields[term.rawValue] ?? "")
+            }
+            count(.collection, (fields["institutionCode"] ?? "") + ":" + (fields["collectionCode"] ?? ""))
+            count(.year, row.year.map(String.init) ?? "")
+            if let point = row.coordinates {
+                cells[Cell(latitude: min(89, Int(point.latitude.rounded(.down))), longitude: min(179, Int(point.longitude.rounded(.down)))), default: 0] += 1
+            }
+        }
+
+        mutating func add(_ other: Tally) {
+            for (dimension, values) in other.counts { counts[dimension, default: [:]].merge(values, uniquingKeysWith: +) }
+            cells.merge(other.cells, uniquingKeysWith: +)
         }
     }
 }
