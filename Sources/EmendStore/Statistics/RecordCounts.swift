@@ -16,7 +16,7 @@ public enum CountedTerm: String, CaseIterable, Sendable {
 enum RecordCounts {
     /// `record_counts` of the rows of `from` (named `table` in `condition`) that `condition` selects, as rows of
     /// dimension, value, n. One GROUP BY per dimension, so that those read from a column can go by its index.
-    static func tally(table: String, from: String, where condition: String) -> String {
+    static func tally(table: String, from: String, where condition: String, terms: [CountedTerm] = CountedTerm.allCases) -> String {
         let values = [
             ("kingdom", "coalesce(json_extract(\(table).fields, '$.kingdom'), '')"),
             ("phylum", "coalesce(json_extract(\(table).fields, '$.phylum'), '')"),
@@ -27,7 +27,7 @@ enum RecordCounts {
             ("collection", "coalesce(\(table).institution_code, '') || ':' || coalesce(\(table).collection_code, '')"),
             ("year", "CAST(coalesce(\(table).year, '') AS TEXT)"),
         ]
-        return values.map { dimension, value in
+        return values.filter { terms.contains(CountedTerm(rawValue: $0.0)!) }.map { dimension, value in
             "SELECT '\(dimension)' AS dimension, \(value) AS value, count(*) AS n FROM \(from) WHERE \(condition) GROUP BY 2"
         }.joined(separator: "\nUNION ALL ")
     }
@@ -48,7 +48,21 @@ enum RecordCounts {
     /// Fills both tables from the records: after a migration, or a bulk load that ran without the triggers.
     static func rebuild(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM record_counts; DELETE FROM record_cells")
-        try db.execute(sql: "INSERT INTO record_counts (dimension, value, n) \(tally(table: "records", from: "records", where: "1"))")
+        // The terms read from the JSON in one pass, by their few combinations: a pass for each parsed every record's
+        // fields three times (200,000 records: 1.1 s, not 3.6 s).
+        try db.execute(
+            sql: """
+                INSERT INTO record_counts (dimension, value, n)
+                WITH combinations AS MATERIALIZED (
+                  SELECT coalesce(json_extract(fields, '$.kingdom'), '') AS kingdom, coalesce(json_extract(fields, '$.phylum'), '') AS phylum,
+                    coalesce(json_extract(fields, '$.basisOfRecord'), '') AS basisOfRecord, count(*) AS n
+                  FROM records GROUP BY 1, 2, 3)
+                SELECT 'kingdom', kingdom, sum(n) FROM combinations GROUP BY 2
+                UNION ALL SELECT 'phylum', phylum, sum(n) FROM combinations GROUP BY 2
+                UNION ALL SELECT 'basisOfRecord', basisOfRecord, sum(n) FROM combinations GROUP BY 2
+                """)
+        let columns: [CountedTerm] = [.family, .country, .institutionCode, .collection, .year]
+        try db.execute(sql: "INSERT INTO record_counts (dimension, value, n) \(tally(table: "records", from: "records", where: "1", terms: columns))")
         try db.execute(sql: "INSERT INTO record_cells (latitude, longitude, n) \(cells(table: "records", from: "records", where: "1"))")
     }
 
