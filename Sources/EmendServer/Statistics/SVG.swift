@@ -1,25 +1,11 @@
+import EmendCore
 import EmendStore
 import Foundation
 
 /// Maps and charts drawn by the server as SVG text, for pages to include as they are. Everything that comes from
 /// data (labels, links) is escaped here, since the templates include this text unescaped.
 enum SVG {
-    /// Text for an element's content or a quoted attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static let escape = XMLText.escape
 
     /// Degrees and other coordinates without floating-point noise or trailing zeros: 5, -0.5, 179.9.
     static func number(_ value: Double) -> String {
