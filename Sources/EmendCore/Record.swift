@@ -162,18 +162,51 @@ public enum Identifiers {
         return String(out.prefix(64))
     }
 
-    private static func base32(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567")
-        var out = "", buffer = 0, bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | Int(byte)
-            bits += 8
-            while bits >= 5 {
-                out.append(alphabet[(buffer >> (bits - 5)) & 31])
-                bits -= 5
+    /// An event's or a proposal's id: a random (version 4) UUID in lower case. Foundation's `UUID()` asks the
+    /// kernel for its bytes one call each and then formats them through `NSString`, 6.5 µs; an import makes one
+    /// per record.
+    public static func randomUUID() -> String {
+        var random = SystemRandomNumberGenerator()
+        var bytes = (random.next() as UInt64, random.next() as UInt64)
+        return withUnsafeMutableBytes(of: &bytes) { bytes in
+            bytes[6] = bytes[6] & 0x0F | 0x40  // version 4
+            bytes[8] = bytes[8] & 0x3F | 0x80  // the RFC 4122 variant
+            return String(unsafeUninitializedCapacity: 36) { out in
+                var at = 0
+                for (index, byte) in bytes.enumerated() {
+                    if index == 4 || index == 6 || index == 8 || index == 10 {
+                        out[at] = UInt8(ascii: "-")
+                        at += 1
+                    }
+                    out[at] = hexDigits[Int(byte >> 4)]
+                    out[at + 1] = hexDigits[Int(byte & 15)]
+                    at += 2
+                }
+                return at
             }
         }
-        if bits > 0 { out.append(alphabet[(buffer << (5 - bits)) & 31]) }
-        return out
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func base32(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
+        return String(unsafeUninitializedCapacity: (bytes.count * 8 + 4) / 5) { out in
+            var at = 0, buffer = 0, bits = 0
+            for byte in bytes {
+                buffer = buffer << 8 | Int(byte)
+                bits += 8
+                while bits >= 5 {
+                    out[at] = alphabet[(buffer >> (bits - 5)) & 31]
+                    at += 1
+                    bits -= 5
+                }
+            }
+            if bits > 0 {
+                out[at] = alphabet[(buffer << (5 - bits)) & 31]
+                at += 1
+            }
+            return at
+        }
     }
 }

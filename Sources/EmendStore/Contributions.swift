@@ -150,7 +150,7 @@ extension Store {
         return row.state
     }
 
-    static func newID() -> String { UUID().uuidString.lowercased() }
+    static func newID() -> String { Identifiers.randomUUID() }
 
     static func proposals(
         _ db: Database, where condition: String, _ arguments: StatementArguments, orderBy order: String = "proposals.seq DESC",

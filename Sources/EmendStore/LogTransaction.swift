@@ -152,7 +152,7 @@ struct EventChain: Sendable {
         stream: String, streamVersion: Int64, type: String, actor: String, canonicalData: [UInt8]
     ) -> PreparedEvent {
         let seq = lastSeq + 1
-        let id = UUID().uuidString.lowercased()
+        let id = Identifiers.randomUUID()
         let hash = HashChain.hash(
             previous: lastHash,
             canonical: HashChain.canonical(

@@ -1,3 +1,4 @@
+import Foundation
 import EmendCore
 import Testing
 
@@ -49,7 +50,18 @@ import Testing
         #expect(id == Identifiers.recordID(dataset: "nhm", key: "urn:catalog:NHMUK:BMNH:1234"))
         #expect(id != Identifiers.recordID(dataset: "other", key: "urn:catalog:NHMUK:BMNH:1234"))
         #expect(id.count == 20 && id.allSatisfy { $0.isLowercase || $0.isNumber })
+        // Base32 of the first 13 bytes of SHA-256("nhm" 0x1F key), as Python's base64.b32encode gives it.
+        #expect(id == "zshuduwi5prbtjw4ickb")
         #expect(Identifiers.slug("CPMR Ghana — herbarium (2024)") == "cpmr-ghana-herbarium-2024")
+    }
+
+    @Test func randomUUIDsAreVersion4InLowerCase() throws {
+        let ids = (0..<1_000).map { _ in Identifiers.randomUUID() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.wholeMatch(of: /[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}/) != nil)
+            #expect(UUID(uuidString: id)?.uuidString.lowercased() == id)
+        }
     }
 
     @Test func theKeyIsOccurrenceIDThenCoreIDThenTheTriplet() {

@@ -1,6 +1,7 @@
 import EmendCore
 import EmendStore
 import Foundation
+import GRDB
 import Testing
 
 @Suite struct WALCheckpointTests {
@@ -20,5 +21,16 @@ import Testing
         #expect(frames > 1000)
         #expect(checkpointed == frames)
         #expect(try store.verify().records == 3000)
+    }
+
+    @Test func aNewDatabaseFileHasSixteenKibibytePages() throws {
+        // Given a new database file
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-pages-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let store = try Store(path: path)
+        // When its pages are asked for
+        let size = try store.read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+        // Then they are 16 KiB: rows of a kilobyte fill them better than 4 KiB ones
+        #expect(size == 16384)
     }
 }

@@ -1,0 +1,31 @@
+@testable import EmendCore
+import Testing
+
+@Suite struct CountryAtlasTests {
+    /// The raster only skips counting crossings: a point gets the same answer as from the even-odd rule alone.
+    @Test func theRasterAnswersAsTheCrossingsDo() {
+        // Given every outline, and points across its box (on a lattice that does not line up with the raster's
+        // cells) and at and beside each of its vertices
+        var points = 0, differ: [String] = []
+        for shape in CountryAtlas.shared.allShapes {
+            let box = shape.box
+            var probes: [(Double, Double)] = []
+            for i in 0..<101 {
+                for j in 0..<101 {
+                    probes.append((box.minX + (box.maxX - box.minX) * (Double(i) + 0.318) / 101, box.minY + (box.maxY - box.minY) * (Double(j) + 0.618) / 101))
+                }
+            }
+            for ring in shape.rings {
+                for (x, y) in zip(ring.xs, ring.ys) { probes += [(x, y), (x + 1e-9, y), (x, y - 1e-9), (x - 0.01, y + 0.01)] }
+            }
+            // When each is looked up
+            for (x, y) in probes where shape.contains(x: x, y: y) != shape.containsByCrossings(x: x, y: y) {
+                differ.append("\(shape.code) \(x) \(y)")
+            }
+            points += probes.count
+        }
+        // Then none differs
+        #expect(points > 1_000_000)
+        #expect(differ.isEmpty, "\(differ.prefix(5))")
+    }
+}
