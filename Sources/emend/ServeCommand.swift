@@ -13,7 +13,8 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             --demo starts on a new temporary database holding two real museum archives that ship with Emend \
             (UCSB Gryonoides wasps, CC0; the CPMR Ghana herbarium GBIF download, CC BY 4.0) and a demo \
-            contributor and curator, whose passwords and API tokens it prints.
+            contributor and curator, whose passwords and API tokens it prints. The demo database is removed when \
+            the server stops.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -26,7 +27,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The DOI prefix that citations are named under (default: DataCite's test prefix 10.5072).") var doiPrefix = "10.5072"
 
     func run() async throws {
-        let store = demo ? try Self.demoStore() : try database.open()
+        let demoPath = demo ? FileManager.default.temporaryDirectory.appendingPathComponent("emend-demo-\(UUID().uuidString).sqlite").path : nil
+        // Each demo makes a new database: without this, every run would leave its files in the temporary folder.
+        defer {
+            for file in demoPath.map({ path in ["", "-wal", "-shm", ".key"].map { path + $0 } }) ?? [] {
+                try? FileManager.default.removeItem(atPath: file)
+            }
+        }
+        let store = try demoPath.map(Self.demoStore) ?? database.open()
         // A log from before checkpoints has none: sign one now, so that the first request does not hash the whole log.
         if try store.lastSeq() > 0 { _ = try store.checkpoint() }
         Self.announce("Emend on http://\(host):\(port)/")
@@ -36,9 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
         try await app.runService()
     }
 
-    /// A fresh database in the temporary folder with the bundled archives imported and two demo users.
-    static func demoStore() throws -> Store {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-demo-\(UUID().uuidString).sqlite").path
+    /// A fresh database at `path` with the bundled archives imported and two demo users.
+    static func demoStore(at path: String) throws -> Store {
         let store = try Store(path: path)
         let archives = try FileManager.default.contentsOfDirectory(
             at: Bundle.module.url(forResource: "Demo", withExtension: nil)!, includingPropertiesForKeys: nil)
