@@ -62,7 +62,7 @@ extension Store {
         from reader: inout some SourceRecordReader, source: ImportSource, actor: String = "system",
         progress: (ImportSummary) -> Void = { _ in }
     ) throws -> ImportSummary {
-        try bulkWrite { db in
+        try bulkWrite { db, counted in
             var log = try LogTransaction(db: db, now: clock(), signingKey: signingKey)
             var summary = ImportSummary()
             var seen = Set<String>()
@@ -72,7 +72,8 @@ extension Store {
                 db, sql: "SELECT NOT EXISTS (SELECT 1 FROM records WHERE dataset_id = ?)", arguments: [source.datasetID]) == true
             if datasetIsNew {
                 try withUnsafeMutablePointer(to: &reader) { reader in
-                    try importNew(from: reader, source: source, actor: actor, log: &log, summary: &summary, progress: progress)
+                    try importNew(
+                        from: reader, source: source, actor: actor, log: &log, summary: &summary, counted: &counted, progress: progress)
                 }
             } else {
                 while let record = try Self.nextRecord(from: &reader, source: source, summary: &summary, seen: &seen) {
@@ -130,7 +131,7 @@ extension Store {
     /// while this one writes the batch before; the rows are what `Projector` makes of the events.
     private func importNew<Reader: SourceRecordReader>(
         from reader: UnsafeMutablePointer<Reader>, source: ImportSource, actor: String, log: inout LogTransaction,
-        summary: inout ImportSummary, progress: (ImportSummary) -> Void
+        summary: inout ImportSummary, counted: inout RecordCounts.Tally, progress: (ImportSummary) -> Void
     ) throws {
         let producer = NewRecords(reader: reader, source: source, actor: actor, chain: log.chain)
         let records = try RecordRow.Writer(log.db)
@@ -144,6 +145,7 @@ extension Store {
                 try log.insert(record.event)
                 try records.insert(record.row)
             }
+            counted.add(batch.counted)
             let crossedTenThousand = batch.summary.rows / 10_000 > summary.rows / 10_000
             summary = batch.summary
             if batch.records.isEmpty { return }
@@ -274,9 +276,10 @@ private final class NewRecords<Reader: SourceRecordReader>: @unchecked Sendable 
         self.chain = chain
     }
 
-    /// The next records (none at the end) and the summary so far.
-    func nextBatch() throws -> (records: [Record], summary: ImportSummary) {
+    /// The next records (none at the end), the summary so far, and the batch's records counted.
+    func nextBatch() throws -> (records: [Record], summary: ImportSummary, counted: RecordCounts.Tally) {
         var records: [Record] = []
+        var counted = RecordCounts.Tally()
         records.reserveCapacity(1_000)
         while records.count < 1_000, let (record, id) = try Store.nextRecord(from: &reader.pointee, source: source, summary: &summary, seen: &seen) {
             let (data, fieldsRange) = Store.recordImportedData(dataset: source.datasetID, fields: record.fields, extensions: record.extensions)
@@ -286,8 +289,9 @@ private final class NewRecords<Reader: SourceRecordReader>: @unchecked Sendable 
                 state: RecordState(id: id, dataset: source.datasetID, version: 1, fields: record.fields, extensions: record.extensions),
                 seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsJSON: String(decoding: data[fieldsRange], as: UTF8.self))
             records.append(Record(event: event, row: row.prepared))
+            counted.add(row)
             summary.added += 1
         }
-        return (records, summary)
+        return (records, summary, counted)
     }
 }

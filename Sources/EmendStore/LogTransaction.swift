@@ -77,7 +77,8 @@ public struct LogTransaction {
     var chain: EventChain { EventChain(lastSeq: lastSeq, lastHash: lastHash, now: now) }
 
     /// Appends an event that already has its place in a log (replay from an export). Its hash must chain.
-    mutating func appendExisting(_ event: RecordedEvent, hash: [UInt8]) throws {
+    /// Returns the change it made to a record's row, if any.
+    mutating func appendExisting(_ event: RecordedEvent, hash: [UInt8]) throws -> Projector.RecordChange? {
         guard event.seq == lastSeq + 1 else {
             throw StoreError.corrupt(seq: event.seq, reason: "expected seq \(lastSeq + 1)")
         }
@@ -97,7 +98,7 @@ public struct LogTransaction {
             PreparedEvent(
                 seq: event.seq, id: event.id, stream: event.stream, streamVersion: event.streamVersion, type: event.type,
                 recordedAt: event.recordedAt, actor: event.actor, canonicalData: data, previousHash: lastHash, hash: hash))
-        try Projector.apply(event, db: db)
+        return try Projector.apply(event, db: db)
     }
 
     /// Writes an event whose place in the log was worked out ahead (by `chain`); it must follow the last one.

@@ -5,10 +5,16 @@ import GRDB
 /// Updates the read models for one event. The same code runs on append and on replay, so a replay of the log
 /// gives exactly the read models the appends gave.
 enum Projector {
-    static func apply(_ event: RecordedEvent, db: Database) throws {
+    /// A record's row as an event changed it: the row it replaced (none for a new record), and the new one.
+    typealias RecordChange = (replaced: RecordRow?, by: RecordRow)
+
+    /// Returns the change to a record's row, for the bulk loads that count the records themselves (the triggers
+    /// that count them otherwise are off then).
+    @discardableResult
+    static func apply(_ event: RecordedEvent, db: Database) throws -> RecordChange? {
         switch event.type {
         case EventType.recordImported, EventType.recordRevised:
-            try projectRecord(event, db: db)
+            return try projectRecord(event, db: db)
         case EventType.datasetImported:
             try db.cachedStatement(sql: """
                     INSERT INTO datasets (id, title, source, record_count, import_count, last_import_seq, last_import_at)
@@ -36,13 +42,14 @@ enum Projector {
         default:
             break
         }
+        return nil
     }
 
     static func streamID(_ stream: String) -> String {
         String(stream[stream.index(after: stream.firstIndex(of: "/") ?? stream.startIndex)...])
     }
 
-    private static func projectRecord(_ event: RecordedEvent, db: Database) throws {
+    private static func projectRecord(_ event: RecordedEvent, db: Database) throws -> RecordChange {
         let id = streamID(event.stream)
         // A RecordImported event starts its stream (the append checked version 0), so there is nothing to fetch.
         let existing = event.type == EventType.recordImported ? nil : try RecordRow.fetch(id: id, db: db)
@@ -62,5 +69,6 @@ enum Projector {
         } else {
             try row.insert(db: db)
         }
+        return (existing, row)
     }
 }

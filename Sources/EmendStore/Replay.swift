@@ -12,7 +12,7 @@ extension Store {
     /// Other events go through `Projector` in their turn, so the result is that of projecting event by event.
     @discardableResult
     public func replay(until: Int64? = nil, progress: (Int64) -> Void = { _ in }) throws -> Int64 {
-        try bulkWrite(clearingReadModels: true) { db in
+        try bulkWrite(clearingReadModels: true) { db, counted in
             let events = try db.makeStatement(
                 sql: "SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events WHERE seq <= ? ORDER BY seq")
             sqlite3_bind_int64(events.sqliteStatement, 1, until ?? Int64.max)
@@ -23,10 +23,12 @@ extension Store {
             var pending = try Self.readEvents(events, atEnd: &atEnd, db: db).map { batch in Pending { try Self.prepare(batch) } }
             while let current = pending {
                 pending = try Self.readEvents(events, atEnd: &atEnd, db: db).map { batch in Pending { try Self.prepare(batch) } }
-                for item in try current.value() {
+                let (projections, batchCounted) = try current.value()
+                counted.add(batchCounted)
+                for item in projections {
                     switch item {
                     case .record(let row): try records.insert(row)
-                    case .event(let event): try Projector.apply(event, db: db)
+                    case .event(let event): counted.add(try Projector.apply(event, db: db))
                     }
                     count += 1
                     if count % 50_000 == 0 { progress(count) }
@@ -85,8 +87,10 @@ extension Store {
         return rows.isEmpty ? nil : rows
     }
 
-    private static func prepare(_ rows: [StoredRow]) throws -> [Projection] {
-        try rows.map { row in
+    /// The batch's projections, and the record rows among them counted.
+    private static func prepare(_ rows: [StoredRow]) throws -> (projections: [Projection], counted: RecordCounts.Tally) {
+        var counted = RecordCounts.Tally()
+        let projections = try rows.map { row -> Projection in
             try row.data.withUnsafeBufferPointer { data in
                 do {
                     if row.type == EventType.recordImported,
@@ -94,6 +98,7 @@ extension Store {
                             id: Projector.streamID(row.stream), seq: row.seq, streamVersion: row.streamVersion, recordedAt: row.recordedAt,
                             data: data)
                     {
+                        counted.add(record)
                         return .record(record.prepared)
                     }
                     return .event(
@@ -106,6 +111,7 @@ extension Store {
                 }
             }
         }
+        return (projections, counted)
     }
 
     /// Loads an exported log into this database, which must have no events, checking every hash on the way,
@@ -115,7 +121,7 @@ extension Store {
     public func replay(
         from lines: some Sequence<(lineNumber: Int, text: String)>, progress: (Int64) -> Void = { _ in }
     ) throws -> Int64 {
-        try bulkWrite(clearingReadModels: true) { db in
+        try bulkWrite(clearingReadModels: true) { db, counted in
             guard try Int64.fetchOne(db, sql: "SELECT count(*) FROM events") == 0 else {
                 throw StoreError.invalid("replay --from needs an empty database; this one already has a log")
             }
@@ -123,7 +129,7 @@ extension Store {
             var count: Int64 = 0
             for (lineNumber, text) in lines where !text.isEmpty {
                 let stored = try NDJSONLog.parse(text, lineNumber: lineNumber)
-                do { try log.appendExisting(stored.event, hash: stored.hash) } catch let error as StoreError {
+                do { counted.add(try log.appendExisting(stored.event, hash: stored.hash)) } catch let error as StoreError {
                     throw StoreError.invalid("line \(lineNumber): \(error)")
                 }
                 count += 1

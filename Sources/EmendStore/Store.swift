@@ -86,8 +86,9 @@ public final class Store: Sendable {
     /// and a larger full-text buffer.
     /// When the records table is empty at the start, its secondary indexes are dropped and built again at the
     /// end, in the same transaction: sorting once is far cheaper than a million random index inserts. So are the
-    /// triggers that keep `record_counts` and `record_cells`, which are then filled with one GROUP BY each.
-    func bulkWrite<T>(clearingReadModels: Bool = false, _ body: (Database) throws -> T) throws -> T {
+    /// triggers that keep `record_counts` and `record_cells`: `body` then counts every record row it writes in the
+    /// tally it is given (`Tally.add`), and the tables are filled from that.
+    func bulkWrite<T>(clearingReadModels: Bool = false, _ body: (Database, inout RecordCounts.Tally) throws -> T) throws -> T {
         try writer.write { db in
             try db.execute(sql: "PRAGMA cache_size = -262144")
             defer { try? db.execute(sql: "PRAGMA cache_size = -65536") }
@@ -97,10 +98,11 @@ public final class Store: Sendable {
             // FTS5 writes its pending index out as a new segment every 1 MiB of text by default, and merges
             // segments as they pile up: a million records loaded that way spend a tenth of the time merging.
             try db.execute(sql: "INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864)")
-            let result = try body(db)
+            var counted = RecordCounts.Tally()
+            let result = try body(db, &counted)
             try db.execute(sql: "INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 1048576)")
             for index in deferred { try db.execute(sql: index) }
-            if !counts.isEmpty { try RecordCounts.restoreTriggers(counts, db: db) }
+            if !counts.isEmpty { try RecordCounts.restoreTriggers(counts, counted: counted, db: db) }
             return result
         }
     }
