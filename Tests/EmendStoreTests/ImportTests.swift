@@ -100,3 +100,23 @@ import Testing
     }
 }
 
+
+@Suite struct RecentRevisionsTests {
+    @Test func theRecentRevisionsAreTheLatestRecordRevisedEventsNewestFirst() throws {
+        // Given records imported, then two of them changed by a re-import and one by it again
+        let store = try Given.store()
+        _ = try Given.imported((1...3).map { Given.specimen($0) }, into: store)
+        #expect(try store.recentRevisions().isEmpty)
+        _ = try Given.imported([Given.specimen(1, ["locality": "a"]), Given.specimen(2, ["locality": "b"]), Given.specimen(3)], into: store)
+        _ = try Given.imported([Given.specimen(1, ["locality": "c"]), Given.specimen(2, ["locality": "b"]), Given.specimen(3)], into: store)
+        // When the latest two are asked for
+        let revisions = try store.recentRevisions(limit: 2)
+        // Then they are the last two RecordRevised events of the log, newest first, with what they changed
+        var revised: [Int64] = []
+        try store.forEachEvent { if $0.event.type == EventType.recordRevised { revised.append($0.event.seq) } }
+        #expect(revised.count == 3)
+        #expect(revisions.map(\.seq) == [revised[2], revised[1]])
+        #expect(revisions.map(\.version) == [3, 2])
+        #expect(revisions[0].changes == [TermChange(term: "locality", from: "a", to: "c")])
+    }
+}
