@@ -121,8 +121,11 @@ public struct TermChange: Sendable, Equatable {
         self.to = to
     }
 
-    public static func between(_ old: [String: String], _ new: [String: String]) -> [TermChange] {
-        Set(old.keys).union(new.keys).sorted().compactMap { term in
+    /// The terms whose values differ from `old` to `new`, in order. `among`, when the caller knows them: the only
+    /// terms that can differ (those a revision names): comparing every term of each version took a quarter of the
+    /// time of a history of 1,000 versions.
+    public static func between(_ old: [String: String], _ new: [String: String], among terms: [String]? = nil) -> [TermChange] {
+        (terms.map(Set.init) ?? Set(old.keys).union(new.keys)).sorted().compactMap { term in
             old[term] == new[term] ? nil : TermChange(term: term, from: old[term], to: new[term])
         }
     }

@@ -87,10 +87,15 @@ extension Store {
                 RecordVersion(
                     state: state, seq: event.seq, recordedAt: event.recordedAt, actor: event.actor,
                     cause: event.data["cause"],
-                    changes: previous.map { TermChange.between($0.fields, state.fields) } ?? []))
+                    changes: previous.map { TermChange.between($0.fields, state.fields, among: Self.namedTerms(event)) } ?? []))
         }
         guard !versions.isEmpty else { throw StoreError.notFound("record \(id)\(asOf.map { " as of seq \($0.seq)" } ?? "")") }
         return versions
+    }
+
+    /// The terms a RecordRevised names: the fold changes no other.
+    private static func namedTerms(_ event: RecordedEvent) -> [String]? {
+        event.type == EventType.recordRevised ? event.data["changes"]?.objectValue.map { Array($0.keys) } : nil
     }
 
     /// A record as it was at `version`, folded from its events; nil when it has no such version.
