@@ -43,7 +43,7 @@ extension Store {
                     sql: """
                         SELECT events.seq, events.id AS event_id, events.recorded_at, events.stream_version, events.data,
                                records.id AS record_id, records.institution_code, records.collection_code, records.catalog_number,
-                               json_extract(records.fields, '$.occurrenceID') AS occurrence_id,
+                               json_extract(\(RecordRow.fieldsSQL("records")), '$.occurrenceID') AS occurrence_id,
                                (SELECT name FROM users WHERE users.id = json_extract(events.data, '$.cause.contributor')) AS contributor,
                                (SELECT name FROM users WHERE users.id = json_extract(events.data, '$.cause.curator')) AS curator
                         FROM record_history

@@ -221,8 +221,8 @@ extension Store {
             expectedVersion: 0)
     }
 
-    /// The data of a RecordImported event, as canonical JSON, and where its `fields` object lies in it.
-    fileprivate static func recordImportedData(dataset: String, fields: [String: String], extensions: ExtensionRows) -> (data: [UInt8], fields: Range<Int>) {
+    /// The data of a RecordImported event, as canonical JSON.
+    fileprivate static func recordImportedData(dataset: String, fields: [String: String], extensions: ExtensionRows) -> [UInt8] {
         var data: [UInt8] = []
         data.reserveCapacity(1024)
         // The keys in canonical (sorted) order.
@@ -233,11 +233,9 @@ extension Store {
             CanonicalJSON.write(RecordState.json(extensions), into: &data)
         }
         data.append(contentsOf: #","fields":"#.utf8)
-        let start = data.count
         CanonicalJSON.write(fields, into: &data)
-        let fieldsRange = start..<data.count
         data.append(UInt8(ascii: "}"))
-        return (data, fieldsRange)
+        return data
     }
 
     private static func eventData(source: ImportSource, summary: ImportSummary) -> JSONValue {
@@ -282,12 +280,12 @@ private final class NewRecords<Reader: SourceRecordReader>: @unchecked Sendable 
         var counted = RecordCounts.Tally()
         records.reserveCapacity(1_000)
         while records.count < 1_000, let (record, id) = try Store.nextRecord(from: &reader.pointee, source: source, summary: &summary, seen: &seen) {
-            let (data, fieldsRange) = Store.recordImportedData(dataset: source.datasetID, fields: record.fields, extensions: record.extensions)
+            let data = Store.recordImportedData(dataset: source.datasetID, fields: record.fields, extensions: record.extensions)
             let event = chain.next(
                 stream: RecordState.stream(id), streamVersion: 1, type: EventType.recordImported, actor: actor, canonicalData: data)
             let row = RecordRow(
                 state: RecordState(id: id, dataset: source.datasetID, version: 1, fields: record.fields, extensions: record.extensions),
-                seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsJSON: String(decoding: data[fieldsRange], as: UTF8.self))
+                seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsInEvent: true)
             records.append(Record(event: event, row: row.prepared))
             counted.add(row)
             summary.added += 1

@@ -405,7 +405,7 @@ extension Store {
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                     SELECT proposals.*, users.name AS actor_name, records.scientific_name, records.catalog_number,
                            records.institution_code AS record_institution_code, records.collection_code AS record_collection_code,
-                           records.version AS record_version, records.fields AS record_fields,
+                           records.version AS record_version, \(RecordRow.fieldsSQL("records")) AS record_fields,
                            -- A submitter's record, for people: the bot's would count every machine suggestion on each row.
                            CASE WHEN proposals.rule IS NULL THEN
                              (SELECT count(*) FROM proposals AS p WHERE p.actor = proposals.actor AND p.status = 'accepted') ELSE 0 END AS accepted,

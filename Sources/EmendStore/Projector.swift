@@ -56,7 +56,8 @@ enum Projector {
         guard let state = RecordState.apply(event, to: existing?.state, id: id) else {
             throw StoreError.corrupt(seq: event.seq, reason: "\(event.type) for a record that does not exist")
         }
-        let row = RecordRow(state: state, seq: event.seq, recordedAt: event.recordedAt.milliseconds)
+        let row = RecordRow(
+            state: state, seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsInEvent: RecordRow.fieldsInEvent(event))
         if let existing {
             try existing.removeFromIndexes(db: db)
             try existing.keepInHistory(supersededBy: event.seq, db: db)

@@ -31,7 +31,8 @@ extension RecordRow {
                 superseded.append(Superseded(row: previous, supersededBy: event.seq))
             }
             current = state.map { state in
-                var row = RecordRow(state: state, seq: event.seq, recordedAt: event.recordedAt.milliseconds)
+                var row = RecordRow(
+                    state: state, seq: event.seq, recordedAt: event.recordedAt.milliseconds, fieldsInEvent: fieldsInEvent(event))
                 row.rowid = rowid
                 return row
             }
@@ -47,7 +48,10 @@ extension RecordRow {
             let id: String = record["id"]
             let events = try Row.fetchAll(streamEvents, arguments: [RecordState.stream(id)]).map { try Store.event($0) }
             for version in versions(id: id, rowid: record["rowid"], events: events).superseded {
-                try version.row.keepInHistory(supersededBy: version.supersededBy, db: db)
+                // Until migration 18, every row holds its fields; that migration drops the copies of imported ones.
+                var row = version.row
+                row.fieldsInEvent = false
+                try row.keepInHistory(supersededBy: version.supersededBy, db: db)
             }
         }
     }

@@ -10,20 +10,43 @@ struct RecordRow {
     /// The quality flags of this version: the codes `QualityChecks` gives its fields, judged as of the time of the
     /// event that made it (so that a replay gives the same), each once, in the checks' order.
     var flags: [QualityCode]
-    /// `state.fields` as canonical JSON when that text is at hand already (the `fields` of a RecordImported
-    /// event's canonical data), so that it is not encoded again.
-    var fieldsJSON: String?
+    /// The version is the one a RecordImported event made, whose `fields` are `state.fields`: the row leaves its
+    /// `fields` column NULL and the log holds them once (see `fieldsSQL`).
+    var fieldsInEvent: Bool
 
     /// The row of the version `state`, which the event `seq`, recorded at `recordedAt`, made.
-    init(state: RecordState, seq: Int64, recordedAt: Int64, fieldsJSON: String? = nil) {
-        self.init(state: state, seq: seq, flags: QualityChecks.check(state.fields, now: recordedAt).codes, fieldsJSON: fieldsJSON)
+    init(state: RecordState, seq: Int64, recordedAt: Int64, fieldsInEvent: Bool) {
+        self.init(state: state, seq: seq, flags: QualityChecks.check(state.fields, now: recordedAt).codes, fieldsInEvent: fieldsInEvent)
     }
 
-    private init(state: RecordState, seq: Int64, flags: [QualityCode], fieldsJSON: String?) {
+    private init(state: RecordState, seq: Int64, flags: [QualityCode], fieldsInEvent: Bool) {
         self.state = state
         self.seq = seq
         self.flags = flags
-        self.fieldsJSON = fieldsJSON
+        self.fieldsInEvent = fieldsInEvent
+    }
+
+    /// Whether the version `event` makes has the event's own fields: a RecordImported event's, when they are all
+    /// strings (otherwise the fold keeps none of them, and the row holds what it keeps).
+    static func fieldsInEvent(_ event: RecordedEvent) -> Bool {
+        event.type == EventType.recordImported && event.data["fields"]?.stringMap != nil
+    }
+
+    /// The fields of a row of `records` or `record_history` named `table`, as SQL: its `fields` column, or where
+    /// that is NULL, the `fields` of the RecordImported event that made the version. Each imported record's
+    /// fields are then stored once, in the log, not twice: a third of the database.
+    static func fieldsSQL(_ table: String) -> String {
+        "coalesce(\(table).fields, (SELECT json_extract(events.data, '$.fields') FROM events WHERE events.seq = \(table).seq))"
+    }
+
+    /// The fields of a row read already, as `fieldsSQL` gives them: its `fields` column and its `seq`.
+    static func fieldsJSON(stored: String?, seq: Int64, db: Database) throws -> String {
+        if let stored { return stored }
+        let statement = try db.cachedStatement(sql: "SELECT json_extract(data, '$.fields') FROM events WHERE seq = ?")
+        guard let fields = try String.fetchOne(statement, arguments: [seq]) else {
+            throw StoreError.corrupt(seq: seq, reason: "a record version names this event for its fields, and it has none")
+        }
+        return fields
     }
 
     /// The row of a RecordImported event, read from the event's stored (canonical) data without building a
@@ -33,19 +56,14 @@ struct RecordRow {
         id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>
     ) throws(JSONParser.Failure) -> RecordRow? {
         var dataset: String?
-        var fields: (map: [String: String], text: String)?
+        var fields: [String: String]?
         var plain = true
         try JSONParser.forEachMember(data) { key, parser throws(JSONParser.Failure) in
             switch key {
             case "dataset":
                 if case .string(let text) = try parser.readValue() { dataset = text } else { plain = false }
             case "fields":
-                let start = parser.offset
-                if let map = try parser.readStringMap() {
-                    fields = (map, String(decoding: UnsafeBufferPointer(rebasing: data[start..<parser.offset]), as: UTF8.self))
-                } else {
-                    plain = false
-                }
+                if let map = try parser.readStringMap() { fields = map } else { plain = false }
             case "extensions":
                 plain = false
                 try parser.skip()
@@ -56,20 +74,21 @@ struct RecordRow {
         guard plain else { return nil }
         guard let dataset, let fields else { return nil }
         return RecordRow(
-            state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields.map, extensions: [:]),
-            seq: seq, recordedAt: recordedAt, fieldsJSON: fields.text)
+            state: RecordState(id: id, dataset: dataset, version: streamVersion, fields: fields, extensions: [:]),
+            seq: seq, recordedAt: recordedAt, fieldsInEvent: true)
     }
 
     static func fetch(id: String, db: Database) throws -> RecordRow? {
         let statement = try db.cachedStatement(
             sql: "SELECT rowid, dataset_id, version, seq, fields, extensions, flags FROM records WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        let stored: String? = row["fields"]
         var record = RecordRow(
             state: RecordState(
                 id: id, dataset: row["dataset_id"], version: row["version"],
-                fields: try parseObject(row["fields"]).stringMap ?? [:],
+                fields: try parseObject(try fieldsJSON(stored: stored, seq: row["seq"], db: db)).stringMap ?? [:],
                 extensions: RecordState.extensions(from: try (row["extensions"] as String?).map(parseObject))),
-            seq: row["seq"], flags: try flags(row["flags"]), fieldsJSON: nil)
+            seq: row["seq"], flags: try flags(row["flags"]), fieldsInEvent: stored == nil)
         record.rowid = row["rowid"]
         return record
     }
@@ -151,7 +170,7 @@ struct RecordRow {
         let coordinates = coordinates
         return [
             state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
-            (fieldsJSON ?? CanonicalJSON.string(fields)).databaseValue,
+            fieldsInEvent ? .null : CanonicalJSON.string(fields).databaseValue,
             state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue,
             value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
             value("family"), value("country"), value("countryCode"), year.databaseValue,
@@ -245,7 +264,7 @@ extension RecordRow {
             // In batches by rowid, each read whole before it is written: a table is not written while read.
             let batch = try db.makeStatement(
                 sql: """
-                    SELECT \(table).rowid AS rowid, fields, recorded_at FROM \(table) JOIN events ON events.seq = \(table).seq
+                    SELECT \(table).rowid AS rowid, \(fieldsSQL(table)) AS fields, recorded_at FROM \(table) JOIN events ON events.seq = \(table).seq
                     WHERE \(table).rowid > ? ORDER BY \(table).rowid LIMIT 10000
                     """)
             let update = try db.makeStatement(sql: "UPDATE \(table) SET flags = ? WHERE rowid = ?")
@@ -257,7 +276,7 @@ extension RecordRow {
                     let fields = try parseObject(row["fields"]).stringMap ?? [:]
                     let version = RecordRow(
                         state: RecordState(id: "", dataset: "", version: 0, fields: fields, extensions: [:]), seq: 0,
-                        recordedAt: row["recorded_at"])
+                        recordedAt: row["recorded_at"], fieldsInEvent: false)
                     guard let flags = version.flagsJSON else { continue }
                     try update.execute(arguments: [flags, row["rowid"]])
                     if table == "records" {

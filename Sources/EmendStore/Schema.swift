@@ -432,6 +432,75 @@ enum Schema {
             // The records a database holds already.
             try RecordCounts.rebuild(db)
         }
+        migrator.registerMigration("18 imported fields kept once") { db in
+            // A version that a RecordImported event made has that event's fields: records and record_history leave
+            // `fields` NULL for it, and readers take the event's (`RecordRow.fieldsSQL`). The fields of most records
+            // are then stored once, in the log, not twice: a third of the database. NOT NULL goes the way SQLite's
+            // ALTER TABLE documentation gives for dropping a constraint, by editing the stored schema, which leaves
+            // the rows as they are.
+            let schemaVersion = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+            try db.execute(
+                sql: """
+                    PRAGMA writable_schema = ON;
+                    UPDATE sqlite_master SET sql = replace(sql, 'fields TEXT NOT NULL,', 'fields TEXT,')
+                      WHERE type = 'table' AND name IN ('records', 'record_history');
+                    PRAGMA schema_version = \(schemaVersion + 1);
+                    PRAGMA writable_schema = OFF;
+                    """)
+            db.clearSchemaCache()
+            // The triggers that count records by kingdom, phylum and basis of record read those terms the same way.
+            // They are made again after the rows lose their copies, which changes no count.
+            func term(_ row: String, _ term: String) -> String {
+                "coalesce(json_extract(coalesce(\(row).fields, (SELECT json_extract(data, '$.fields') FROM events WHERE seq = \(row).seq)), '$.\(term)'), '')"
+            }
+            func counts(_ row: String, _ n: Int) -> String {
+                """
+                ('kingdom', \(term(row, "kingdom")), \(n)),
+                    ('phylum', \(term(row, "phylum")), \(n)),
+                    ('family', coalesce(\(row).family, ''), \(n)),
+                    ('country', coalesce(\(row).country, ''), \(n)),
+                    ('basisOfRecord', \(term(row, "basisOfRecord")), \(n)),
+                    ('institutionCode', coalesce(\(row).institution_code, ''), \(n)),
+                    ('collection', coalesce(\(row).institution_code, '') || ':' || coalesce(\(row).collection_code, ''), \(n)),
+                    ('year', coalesce(\(row).year, ''), \(n))
+                """
+            }
+            try db.execute(
+                sql: """
+                    DROP TRIGGER record_counts_insert;
+                    DROP TRIGGER record_counts_update;
+                    UPDATE records SET fields = NULL WHERE version = 1
+                      AND fields = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = records.seq AND type = 'RecordImported');
+                    UPDATE record_history SET fields = NULL WHERE version = 1
+                      AND fields = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = record_history.seq AND type = 'RecordImported');
+                    CREATE TRIGGER record_counts_insert AFTER INSERT ON records BEGIN
+                      INSERT INTO record_counts (dimension, value, n) VALUES
+                        \(counts("NEW", 1))
+                      ON CONFLICT DO UPDATE SET n = n + 1;
+                      INSERT INTO record_cells (latitude, longitude, n)
+                        SELECT min(89, CAST(floor(NEW.decimal_latitude) AS INTEGER)), min(179, CAST(floor(NEW.decimal_longitude) AS INTEGER)), 1
+                        WHERE NEW.decimal_latitude IS NOT NULL AND NEW.decimal_longitude IS NOT NULL
+                      ON CONFLICT DO UPDATE SET n = n + 1;
+                    END;
+                    CREATE TRIGGER record_counts_update
+                      AFTER UPDATE OF fields, family, country, institution_code, collection_code, year, decimal_latitude, decimal_longitude
+                      ON records BEGIN
+                      INSERT INTO record_counts (dimension, value, n) VALUES
+                        \(counts("OLD", -1)),
+                        \(counts("NEW", 1))
+                      ON CONFLICT DO UPDATE SET n = n + excluded.n;
+                      DELETE FROM record_counts WHERE n = 0;
+                      INSERT INTO record_cells (latitude, longitude, n)
+                        SELECT min(89, CAST(floor(OLD.decimal_latitude) AS INTEGER)), min(179, CAST(floor(OLD.decimal_longitude) AS INTEGER)), -1
+                        WHERE OLD.decimal_latitude IS NOT NULL AND OLD.decimal_longitude IS NOT NULL
+                        UNION ALL
+                        SELECT min(89, CAST(floor(NEW.decimal_latitude) AS INTEGER)), min(179, CAST(floor(NEW.decimal_longitude) AS INTEGER)), 1
+                        WHERE NEW.decimal_latitude IS NOT NULL AND NEW.decimal_longitude IS NOT NULL
+                      ON CONFLICT DO UPDATE SET n = n + excluded.n;
+                      DELETE FROM record_cells WHERE n = 0;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

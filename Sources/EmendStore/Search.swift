@@ -157,8 +157,10 @@ extension Store {
                 sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
         }
         // By position, as `pageRows` selects them: by name, each value is a case-insensitive search of the columns.
-        let records = rows.prefix(query.limit).map { row in
-            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5])
+        let records = try rows.prefix(query.limit).map { row in
+            RecordSummary(
+                id: row[1], version: row[3], dataset: row[2], fieldsJSON: try RecordRow.fieldsJSON(stored: row[4], seq: row[6], db: db),
+                flagsJSON: row[5])
         }
         return (records, next)
     }
@@ -282,7 +284,7 @@ extension Store {
             }
             arms.append(
                 """
-                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
+                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags, seq\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
                 FROM \(source.from) WHERE \(page.sql)
                 ORDER BY \(order(column: sortColumn, rowid: source.rowid, descending: query.sort.descending)) LIMIT \(query.limit + 1)
                 """)

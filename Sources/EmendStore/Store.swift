@@ -23,9 +23,9 @@ public final class Store: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
-            // Takes effect only in a new file. A record's row and its event are each about a kilobyte: 4 KiB pages
-            // hold three of them and waste the rest (an import of 200,000 records: 29.1 s in 4 KiB pages, 25.8 s
-            // in 16 KiB, and a database 5% smaller).
+            // Takes effect only in a new file. An imported record's event is about a kilobyte: 4 KiB pages hold
+            // three of them and waste the rest (an import of 200,000 records: 29.1 s in 4 KiB pages, 25.8 s in
+            // 16 KiB, and a database 5% smaller).
             try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
             // Readers map the file: a search or a facet touches thousands of pages, and each read() is a system call

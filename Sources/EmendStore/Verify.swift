@@ -723,7 +723,6 @@ extension RecordRow {
     ) -> RecordRow? {
         var scanner = CanonicalScanner(data)
         guard scanner.skip(#"{"dataset":"#), let dataset = scanner.plainString(), scanner.skip(#","fields":"#) else { return nil }
-        let fieldsStart = scanner.at
         guard scanner.skip("{") else { return nil }
         var fields: [String: String] = [:]
         fields.reserveCapacity(columnTerms.count)
@@ -744,11 +743,10 @@ extension RecordRow {
                 break
             }
         }
-        let fieldsEnd = scanner.at
         guard scanner.skip("}"), scanner.atEnd, scanner.isValidUTF8 else { return nil }
         return RecordRow(
             state: RecordState(id: id, dataset: scanner.string(dataset), version: streamVersion, fields: fields, extensions: [:]),
-            seq: seq, recordedAt: recordedAt, fieldsJSON: scanner.string(fieldsStart..<fieldsEnd))
+            seq: seq, recordedAt: recordedAt, fieldsInEvent: true)
     }
 }
 

@@ -65,7 +65,10 @@ final class Counter: @unchecked Sendable {
 extension Store {
     func fields(of recordID: String) throws -> [String: String]? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT fields FROM records WHERE id = ?", arguments: [recordID])
+            // An imported version's fields are its event's (migration 18).
+            try String.fetchOne(
+                db, sql: "SELECT coalesce(fields, (SELECT json_extract(data, '$.fields') FROM events WHERE events.seq = records.seq)) FROM records WHERE id = ?",
+                arguments: [recordID])
                 .flatMap { try JSONParser.parse($0).stringMap }
         }
     }

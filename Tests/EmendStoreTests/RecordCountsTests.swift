@@ -4,15 +4,16 @@ import GRDB
 import Testing
 
 @Suite struct RecordCountsTests {
-    /// The counts by term as a GROUP BY over the records, written out here independently of the store's own.
+    /// The counts by term as a GROUP BY over the records, written out here independently of the store's own. An
+    /// imported version's fields are its event's.
     static let groupBy = """
-        SELECT 'basisOfRecord' AS dimension, coalesce(json_extract(fields, '$.basisOfRecord'), '') AS value, count(*) AS n FROM records GROUP BY 2
+        SELECT 'basisOfRecord' AS dimension, coalesce(json_extract(coalesce(fields, (SELECT json_extract(data, '$.fields') FROM events WHERE events.seq = records.seq)), '$.basisOfRecord'), '') AS value, count(*) AS n FROM records GROUP BY 2
         UNION ALL SELECT 'collection', coalesce(institution_code, '') || ':' || coalesce(collection_code, ''), count(*) FROM records GROUP BY 2
         UNION ALL SELECT 'country', coalesce(country, ''), count(*) FROM records GROUP BY 2
         UNION ALL SELECT 'family', coalesce(family, ''), count(*) FROM records GROUP BY 2
         UNION ALL SELECT 'institutionCode', coalesce(institution_code, ''), count(*) FROM records GROUP BY 2
-        UNION ALL SELECT 'kingdom', coalesce(json_extract(fields, '$.kingdom'), ''), count(*) FROM records GROUP BY 2
-        UNION ALL SELECT 'phylum', coalesce(json_extract(fields, '$.phylum'), ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'kingdom', coalesce(json_extract(coalesce(fields, (SELECT json_extract(data, '$.fields') FROM events WHERE events.seq = records.seq)), '$.kingdom'), ''), count(*) FROM records GROUP BY 2
+        UNION ALL SELECT 'phylum', coalesce(json_extract(coalesce(fields, (SELECT json_extract(data, '$.fields') FROM events WHERE events.seq = records.seq)), '$.phylum'), ''), count(*) FROM records GROUP BY 2
         UNION ALL SELECT 'year', CAST(coalesce(year, '') AS TEXT), count(*) FROM records GROUP BY 2
         ORDER BY 1, 2
         """

@@ -126,7 +126,7 @@ import Testing
     @Test func verifyFindsARecordThatDiffersFromTheLog() throws {
         let store = try populated()
         try store.writer.write { db in
-            try db.execute(sql: "UPDATE records SET fields = replace(fields, 'United Kingdom', 'Narnia') WHERE rowid = 3")
+            try db.execute(sql: #"UPDATE records SET fields = '{"country":"Narnia"}' WHERE rowid = 3"#)
         }
         #expect {
             try store.verify()

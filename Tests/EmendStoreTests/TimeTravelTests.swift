@@ -273,7 +273,8 @@ import Testing
     }
 
     @Test func theMigrationFillsTheHistoryOfADatabaseFromBeforeIt() async throws {
-        // Given a database with revised records whose history was not kept, as before migration 12 (and so before 14)
+        // Given a database with revised records whose history was not kept, as before migration 12 (and so before 14,
+        // and before 18, when records held a copy of their imported fields)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("emend-history-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -289,7 +290,9 @@ import Testing
                     sql: """
                         DROP TABLE record_history; DROP TABLE record_history_fts; DROP TABLE record_flags;
                         ALTER TABLE records DROP COLUMN flags;
-                        DELETE FROM grdb_migrations WHERE identifier IN ('12 record history', '14 quality flags')
+                        UPDATE records SET fields = (SELECT json_extract(data, '$.fields') FROM events WHERE events.seq = records.seq)
+                          WHERE fields IS NULL;
+                        DELETE FROM grdb_migrations WHERE identifier IN ('12 record history', '14 quality flags', '18 imported fields kept once')
                         """)
             }
         }

@@ -17,12 +17,13 @@ enum RecordCounts {
     /// `record_counts` of the rows of `from` (named `table` in `condition`) that `condition` selects, as rows of
     /// dimension, value, n. One GROUP BY per dimension, so that those read from a column can go by its index.
     static func tally(table: String, from: String, where condition: String, terms: [CountedTerm] = CountedTerm.allCases) -> String {
+        let fields = RecordRow.fieldsSQL(table)
         let values = [
-            ("kingdom", "coalesce(json_extract(\(table).fields, '$.kingdom'), '')"),
-            ("phylum", "coalesce(json_extract(\(table).fields, '$.phylum'), '')"),
+            ("kingdom", "coalesce(json_extract(\(fields), '$.kingdom'), '')"),
+            ("phylum", "coalesce(json_extract(\(fields), '$.phylum'), '')"),
             ("family", "coalesce(\(table).family, '')"),
             ("country", "coalesce(\(table).country, '')"),
-            ("basisOfRecord", "coalesce(json_extract(\(table).fields, '$.basisOfRecord'), '')"),
+            ("basisOfRecord", "coalesce(json_extract(\(fields), '$.basisOfRecord'), '')"),
             ("institutionCode", "coalesce(\(table).institution_code, '')"),
             ("collection", "coalesce(\(table).institution_code, '') || ':' || coalesce(\(table).collection_code, '')"),
             ("year", "CAST(coalesce(\(table).year, '') AS TEXT)"),
