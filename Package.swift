@@ -68,7 +68,8 @@ let package = Package(
         ),
         .testTarget(name: "EmendCoreTests", dependencies: ["EmendCore"]),
         .testTarget(name: "EmendStoreTests", dependencies: ["EmendStore", "EmendInterchange"]),
-        .testTarget(name: "EmendInterchangeTests", dependencies: ["EmendInterchange"]),
+        .testTarget(
+            name: "EmendInterchangeTests", dependencies: ["EmendInterchange", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "EmendServerTests",
             dependencies: [

@@ -24,6 +24,6 @@ public struct DarwinCoreArchiveWriter {
         try zip.end(into: &out)
         try zip.add("eml.xml", DarwinCoreArchiveMetadata.eml(metadata, records: records).utf8, into: &out)
         try zip.add("citation.txt", (metadata.citation + "\n").utf8, into: &out)
-        try zip.finish(into: &out)
+        zip.finish(into: &out)
     }
 }
