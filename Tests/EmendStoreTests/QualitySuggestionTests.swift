@@ -91,16 +91,16 @@ import Testing
         let (contributor, _) = try store.addUser(name: "someone", role: .contributor, scopes: [])
         // When the record changes in another term while the suggestion is open
         let other = try store.submitProposal(record: id(3), baseVersion: 1, changes: ["locality": "Kew"], rationale: "label", actor: contributor)
-        try store.acceptProposal(other.id, terms: nil, edits: [:], note: nil, curator: curator)
+        _ = try store.acceptProposal(other.id, terms: nil, edits: [:], note: nil, curator: curator)
         let whileOpen = try store.suggestQualityFixes()
         // Then the bot checks its new version but files nothing: one of the rule is open
         #expect(whileOpen.checked == 1)
         #expect(whileOpen.suggestedTotal == 0)
         // When the curator rejects it and the record changes again
         let suggestion = try #require(try suggestions(store).first { $0["record_id"] == id(3) })
-        try store.rejectProposal(suggestion["id"], reason: "the label says so", curator: curator)
+        _ = try store.rejectProposal(suggestion["id"], reason: "the label says so", curator: curator)
         let next = try store.submitProposal(record: id(3), baseVersion: 2, changes: ["locality": "Kew Gardens"], rationale: "label", actor: contributor)
-        try store.acceptProposal(next.id, terms: nil, edits: [:], note: nil, curator: curator)
+        _ = try store.acceptProposal(next.id, terms: nil, edits: [:], note: nil, curator: curator)
         // Then the same change is not suggested again
         #expect(try store.suggestQualityFixes().suggestedTotal == 0)
         #expect(try suggestions(store).count == 2)
