@@ -157,10 +157,8 @@ extension Store {
                 sort: query.sort, value: query.sort.term == nil ? .null : last["sort_value"], rowid: last["rowid"], asOf: query.asOf)
         }
         // By position, as `pageRows` selects them: by name, each value is a case-insensitive search of the columns.
-        let records = try rows.prefix(query.limit).map { row in
-            RecordSummary(
-                id: row[1], version: row[3], dataset: row[2], fieldsJSON: try RecordRow.fieldsJSON(stored: row[4], seq: row[6], db: db),
-                flagsJSON: row[5])
+        let records = rows.prefix(query.limit).map { row in
+            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5])
         }
         return (records, next)
     }
@@ -290,13 +288,20 @@ extension Store {
                 """)
             arguments += page.arguments
         }
-        let sql =
+        let pageOrder = order(column: query.sort.term == nil ? nil : "sort_value", rowid: "rowid", descending: query.sort.descending)
+        let page =
             arms.count == 1
             ? arms[0]
             : """
             SELECT * FROM (\(arms.map { "SELECT * FROM (\($0))" }.joined(separator: " UNION ALL ")))
-            ORDER BY \(order(column: query.sort.term == nil ? nil : "sort_value", rowid: "rowid", descending: query.sort.descending))
-            LIMIT \(query.limit + 1)
+            ORDER BY \(pageOrder) LIMIT \(query.limit + 1)
+            """
+        // The fields an imported version leaves to its event are read for the page's rows alone, once they are chosen:
+        // the outer ORDER BY keeps SQLite from folding this into the page's query, whose sort would read them for
+        // every match.
+        let sql = """
+            SELECT rowid, id, dataset_id, version, \(RecordRow.fieldsSQL("page")) AS fields, flags\(query.sort.term == nil ? "" : ", sort_value")
+            FROM (\(page)) AS page ORDER BY \(pageOrder)
             """
         return try Row.fetchAll(db, sql: sql, arguments: arguments)
     }
