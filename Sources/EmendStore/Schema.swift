@@ -449,7 +449,8 @@ enum Schema {
                     """)
             db.clearSchemaCache()
             // The triggers that count records by kingdom, phylum and basis of record read those terms the same way.
-            // They are made again after the rows lose their copies, which changes no count.
+            // They are made again after the rows lose their copies, which changes no count. A copy is compared with
+            // the event's fields as SQLite renders both (`json`, `json_extract`), however it writes escapes.
             func term(_ row: String, _ term: String) -> String {
                 "coalesce(json_extract(coalesce(\(row).fields, (SELECT json_extract(data, '$.fields') FROM events WHERE seq = \(row).seq)), '$.\(term)'), '')"
             }
@@ -470,9 +471,9 @@ enum Schema {
                     DROP TRIGGER record_counts_insert;
                     DROP TRIGGER record_counts_update;
                     UPDATE records SET fields = NULL WHERE version = 1
-                      AND fields = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = records.seq AND type = 'RecordImported');
+                      AND json(fields) = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = records.seq AND type = 'RecordImported');
                     UPDATE record_history SET fields = NULL WHERE version = 1
-                      AND fields = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = record_history.seq AND type = 'RecordImported');
+                      AND json(fields) = (SELECT json_extract(data, '$.fields') FROM events WHERE seq = record_history.seq AND type = 'RecordImported');
                     CREATE TRIGGER record_counts_insert AFTER INSERT ON records BEGIN
                       INSERT INTO record_counts (dimension, value, n) VALUES
                         \(counts("NEW", 1))

@@ -32,7 +32,8 @@ import Testing
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-fields-\(UUID().uuidString).sqlite").path
         defer { for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         var store: Store? = try Store(path: path)
-        try Given.imported((1...4).map { Given.specimen($0, ["kingdom": "Plantae"]) }, into: store!)
+        // (values with escapes among them, which SQLite might render differently from the canonical form)
+        try Given.imported((1...4).map { Given.specimen($0, ["kingdom": "Plantae", "locality": "Zürich \"Nord\"\n\u{1}"]) }, into: store!)
         try store!.writer.write { db in
             try db.execute(
                 sql: """
