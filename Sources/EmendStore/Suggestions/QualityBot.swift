@@ -148,7 +148,7 @@ extension Store {
     private func checkBatch(after: Int64, limit: Int) throws -> [Checked] {
         let rows = try read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                    SELECT records.id, records.seq, coalesce(records.fields, json_extract(events.data, '$.fields')) AS fields, events.recorded_at
+                    SELECT records.id, records.seq, \(RecordRow.fieldsSQL("records")) AS fields, events.recorded_at
                     FROM records JOIN events ON events.seq = records.seq
                     WHERE records.seq > ? ORDER BY records.seq LIMIT ?
                     """), arguments: [after, limit])
