@@ -39,16 +39,6 @@ struct RecordRow {
         "coalesce(\(table).fields, (SELECT json_extract(events.data, '$.fields') FROM events WHERE events.seq = \(table).seq))"
     }
 
-    /// The fields of a row read already, as `fieldsSQL` gives them: its `fields` column and its `seq`.
-    static func fieldsJSON(stored: String?, seq: Int64, db: Database) throws -> String {
-        if let stored { return stored }
-        let statement = try db.cachedStatement(sql: "SELECT json_extract(data, '$.fields') FROM events WHERE seq = ?")
-        guard let fields = try String.fetchOne(statement, arguments: [seq]) else {
-            throw StoreError.corrupt(seq: seq, reason: "a record version names this event for its fields, and it has none")
-        }
-        return fields
-    }
-
     /// The row of a RecordImported event, read from the event's stored (canonical) data without building a
     /// `JSONValue`: the same row as folding the parsed event. Nil for data this reading does not cover
     /// (extension rows, values that are not strings), which the caller folds the usual way.
@@ -80,15 +70,18 @@ struct RecordRow {
 
     static func fetch(id: String, db: Database) throws -> RecordRow? {
         let statement = try db.cachedStatement(
-            sql: "SELECT rowid, dataset_id, version, seq, fields, extensions, flags FROM records WHERE id = ?")
+            sql: """
+                SELECT rowid, dataset_id, version, seq, \(fieldsSQL("records")) AS fields, records.fields IS NULL AS fields_in_event,
+                  extensions, flags
+                FROM records WHERE id = ?
+                """)
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        let stored: String? = row["fields"]
         var record = RecordRow(
             state: RecordState(
                 id: id, dataset: row["dataset_id"], version: row["version"],
-                fields: try parseObject(try fieldsJSON(stored: stored, seq: row["seq"], db: db)).stringMap ?? [:],
+                fields: try parseObject(row["fields"]).stringMap ?? [:],
                 extensions: RecordState.extensions(from: try (row["extensions"] as String?).map(parseObject))),
-            seq: row["seq"], flags: try flags(row["flags"]), fieldsInEvent: stored == nil)
+            seq: row["seq"], flags: try flags(row["flags"]), fieldsInEvent: row["fields_in_event"])
         record.rowid = row["rowid"]
         return record
     }

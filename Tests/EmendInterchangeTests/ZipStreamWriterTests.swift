@@ -7,7 +7,7 @@ import Testing
     @Test func anArchivePastFourGibibytesTakesTheZIP64FormsAndReadsBack() throws {
         // Given an entry of 4 GiB and a mebibyte (of zeros, which deflate to a few megabytes), then a small one,
         // written to a file as they stream
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-zip64-\(UUID().uuidString).zip").path
+        let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         FileManager.default.createFile(atPath: path, contents: nil)
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
@@ -33,23 +33,8 @@ import Testing
         drain()
         try file.close()
         // When Python's zipfile reads it (from the central directory, by its ZIP64 records)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            """
-            import sys, zipfile
-            z = zipfile.ZipFile(sys.argv[1])
-            big, small = z.infolist()
-            print(big.filename, big.file_size, small.filename, z.read('small.txt').decode())
-            """,
-            path,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try Self.zipfile(
+            "big, small = z.infolist(); print(big.filename, big.file_size, small.filename, z.read('small.txt').decode())", path)
         // Then both entries are there, the large one with its ZIP64 size, and the one after it has its bytes
         #expect(text == "big.bin \(bigSize) small.txt hello\n")
     }
@@ -60,23 +45,30 @@ import Testing
         var out = ByteBuffer()
         for index in 0..<70_000 { try zip.add("\(index).txt", Array(String(index).utf8), into: &out) }
         zip.finish(into: &out)
+        let path = Self.temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        FileManager.default.createFile(atPath: path, contents: Data(out.readableBytesView))
         // When Python's zipfile reads it
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            "import io, sys, zipfile; z = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())); print(len(z.infolist()), z.read('69999.txt').decode())",
-        ]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(out.readableBytesView))
-        try input.fileHandleForWriting.close()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try Self.zipfile("print(len(z.infolist()), z.read('69999.txt').decode())", path)
         // Then it finds every entry, by the ZIP64 end record
         #expect(text == "70000 69999\n")
+    }
+
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("emend-zip64-\(UUID().uuidString).zip").path
+    }
+
+    /// What Python prints after `z = zipfile.ZipFile(archive)` and then `code`.
+    static func zipfile(_ code: String, _ archive: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); " + code, archive]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return text
     }
 
     @Test func aSmallArchiveIsPlainZIP() throws {
