@@ -136,6 +136,18 @@ import Testing
             try store.verify()
         }
     }
+
+    @Test func verifyFailsOnACountOfATermNothingCounts() throws {
+        // Given a store whose counts someone gave a dimension of their own
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1)], into: store)
+        try store.writer.write { db in try db.execute(sql: "INSERT INTO record_counts (dimension, value, n) VALUES ('colour', 'red', 1)") }
+
+        // When it is verified, then verify names the dimension
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "record_counts has a dimension no term is counted by: colour")) {
+            try store.verify()
+        }
+    }
 }
 
 /// Tuples of arrays are not Equatable.
