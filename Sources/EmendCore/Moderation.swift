@@ -53,7 +53,7 @@ public enum Moderation {
     {
         var proposed = fields
         for change in changes { proposed[change.term] = change.to }
-        let before = QualityChecks.check(fields, now: now), after = QualityChecks.check(proposed, now: now)
+        let before = QualityChecks.check(RecordTerms(fields), now: now), after = QualityChecks.check(RecordTerms(proposed), now: now)
         let codesBefore = Set(before.map(\.code)), codesAfter = Set(after.map(\.code))
         return (before.filter { !codesAfter.contains($0.code) }, after.filter { !codesBefore.contains($0.code) })
     }

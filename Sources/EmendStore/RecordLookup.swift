@@ -6,7 +6,7 @@ import GRDB
 public struct RecordVersion: Sendable, Equatable {
     /// The quality flags of this version, judged as of its time: what the records read model keeps, with each
     /// finding's explanation.
-    public var flags: [QualityFlag] { QualityChecks.check(state.fields, now: recordedAt.milliseconds) }
+    public var flags: [QualityFlag] { QualityChecks.check(RecordTerms(state.fields), now: recordedAt.milliseconds) }
 
     public var state: RecordState
     public var seq: Int64

@@ -5,7 +5,9 @@ import GRDB
 /// A row of the `records` read model: the current version of a record, with the columns search indexes use.
 struct RecordRow {
     var rowid: Int64 = 0
-    var state: RecordState
+    let state: RecordState
+    /// The terms of `state.fields` the columns, the flags and the counts derive from, each read once.
+    let terms: RecordTerms
     var seq: Int64
     /// The quality flags of this version: the codes `QualityChecks` gives its fields, judged as of the time of the
     /// event that made it (so that a replay gives the same), each once, in the checks' order.
@@ -16,11 +18,18 @@ struct RecordRow {
 
     /// The row of the version `state`, which the event `seq`, recorded at `recordedAt`, made.
     init(state: RecordState, seq: Int64, recordedAt: Int64, fieldsInEvent: Bool) {
-        self.init(state: state, seq: seq, flags: QualityChecks.check(state.fields, now: recordedAt).codes, fieldsInEvent: fieldsInEvent)
+        self.init(state: state, terms: RecordTerms(state.fields), seq: seq, recordedAt: recordedAt, fieldsInEvent: fieldsInEvent)
     }
 
-    private init(state: RecordState, seq: Int64, flags: [QualityCode], fieldsInEvent: Bool) {
+    /// The row of a version whose `terms` are read already: those of `state.fields`, or of the event's fields when the
+    /// row is only checked and `state` leaves them out.
+    init(state: RecordState, terms: RecordTerms, seq: Int64, recordedAt: Int64, fieldsInEvent: Bool) {
+        self.init(state: state, terms: terms, seq: seq, flags: QualityChecks.check(terms, now: recordedAt).codes, fieldsInEvent: fieldsInEvent)
+    }
+
+    private init(state: RecordState, terms: RecordTerms, seq: Int64, flags: [QualityCode], fieldsInEvent: Bool) {
         self.state = state
+        self.terms = terms
         self.seq = seq
         self.flags = flags
         self.fieldsInEvent = fieldsInEvent
@@ -76,12 +85,12 @@ struct RecordRow {
                 FROM records WHERE id = ?
                 """)
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
+        let fields = try parseObject(row["fields"]).stringMap ?? [:]
         var record = RecordRow(
             state: RecordState(
-                id: id, dataset: row["dataset_id"], version: row["version"],
-                fields: try parseObject(row["fields"]).stringMap ?? [:],
+                id: id, dataset: row["dataset_id"], version: row["version"], fields: fields,
                 extensions: RecordState.extensions(from: try (row["extensions"] as String?).map(parseObject))),
-            seq: row["seq"], flags: try flags(row["flags"]), fieldsInEvent: row["fields_in_event"])
+            terms: RecordTerms(fields), seq: row["seq"], flags: try flags(row["flags"]), fieldsInEvent: row["fields_in_event"])
         record.rowid = row["rowid"]
         return record
     }
@@ -128,8 +137,8 @@ struct RecordRow {
 
     /// Decimal degrees when both are present and in range; the quality checks deal with the rest.
     var coordinates: (latitude: Double, longitude: Double)? {
-        guard let latitude = state.fields["decimalLatitude"].flatMap(Double.init),
-            let longitude = state.fields["decimalLongitude"].flatMap(Double.init),
+        guard let latitude = terms[.decimalLatitude].flatMap(Double.init),
+            let longitude = terms[.decimalLongitude].flatMap(Double.init),
             (-90...90).contains(latitude), (-180...180).contains(longitude)
         else { return nil }
         return (latitude, longitude)
@@ -137,8 +146,8 @@ struct RecordRow {
 
     /// The year collected: `year`, or the year `eventDate` starts with.
     var year: Int? {
-        if let year = state.fields["year"].flatMap({ Int(Self.trimmingSpaces($0)) }) { return year }
-        guard let date = state.fields["eventDate"], date.utf8.count >= 4 else { return nil }
+        if let year = terms[.year].flatMap({ Int(Self.trimmingSpaces($0)) }) { return year }
+        guard let date = terms[.eventDate], date.utf8.count >= 4 else { return nil }
         return Int(date.prefix(4))
     }
 
@@ -155,18 +164,17 @@ struct RecordRow {
 
     /// The stored columns, in the order of `columns`.
     var values: [DatabaseValue] {
-        let fields = state.fields
-        func value(_ term: String) -> DatabaseValue {
-            guard let text = fields[term], !text.isEmpty else { return .null }
+        func value(_ term: RecordTerms.Term) -> DatabaseValue {
+            guard let text = terms[term], !text.isEmpty else { return .null }
             return text.databaseValue
         }
         let coordinates = coordinates
         return [
             state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
-            fieldsInEvent ? .null : CanonicalJSON.string(fields).databaseValue,
+            fieldsInEvent ? .null : CanonicalJSON.string(state.fields).databaseValue,
             state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue,
-            value("institutionCode"), value("collectionCode"), value("catalogNumber"), value("scientificName"),
-            value("family"), value("country"), value("countryCode"), year.databaseValue,
+            value(.institutionCode), value(.collectionCode), value(.catalogNumber), value(.scientificName),
+            value(.family), value(.country), value(.countryCode), year.databaseValue,
             coordinates?.latitude.databaseValue ?? .null, coordinates?.longitude.databaseValue ?? .null,
             flagsJSON.databaseValue,
         ]

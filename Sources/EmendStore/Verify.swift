@@ -707,36 +707,30 @@ struct FlatFrontier {
 }
 
 extension RecordRow {
-    /// The terms `values` derives the records table's columns from (the quality flags among them) and the record
-    /// counts are kept by, in the order of their UTF-8 bytes.
-    static let columnTerms = Set([
-        "institutionCode", "collectionCode", "catalogNumber", "scientificName", "family", "country", "countryCode", "year",
-        "eventDate", "decimalLatitude", "decimalLongitude", "kingdom", "phylum", "basisOfRecord",
-    ]).union(QualityChecks.termsRead).map { Array($0.utf8) }.sorted { $0.lexicographicallyPrecedes($1) }
-
     /// The row of a RecordImported event whose data is exactly as a writer gives it (`{"dataset":…,"fields":{…}}`,
     /// canonical: no whitespace, keys in order, every value a string without escapes, valid UTF-8), read in one pass
-    /// that keeps only the terms the columns derive from: the row `imported` gives, for a fraction of the work.
-    /// Nil for data in any other form, which `imported` reads as usual.
+    /// that keeps only the terms the columns, the flags and the counts derive from: the row `imported` gives, for a
+    /// fraction of the work, but with no `state.fields` (verify compares the row's columns, and the log holds the
+    /// fields). Nil for data in any other form, which `imported` reads as usual.
     static func canonicalImported(
         id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>
     ) -> RecordRow? {
         var scanner = CanonicalScanner(data)
         guard scanner.skip(#"{"dataset":"#), let dataset = scanner.plainString(), scanner.skip(#","fields":"#) else { return nil }
         guard scanner.skip("{") else { return nil }
-        var fields: [String: String] = [:]
-        fields.reserveCapacity(columnTerms.count)
+        var terms = RecordTerms()
+        let byName = RecordTerms.Term.byName
         var previousKey: Range<Int>?
-        var term = 0
+        var next = 0
         if !scanner.skip("}") {
             while true {
                 // ASCII keys, so that keys equal as Strings are equal byte for byte; in strictly rising order, so that none repeats.
                 guard let key = scanner.plainString(ascii: true), scanner.skip(":"), let value = scanner.plainString() else { return nil }
                 if let previousKey, !scanner.precedes(previousKey, key) { return nil }
                 previousKey = key
-                while term < columnTerms.count, scanner.precedes(columnTerms[term], key) { term += 1 }
-                if term < columnTerms.count, scanner.equals(columnTerms[term], key) {
-                    fields[scanner.string(key)] = scanner.string(value)
+                while next < byName.count, scanner.precedes(byName[next].name, key) { next += 1 }
+                if next < byName.count, scanner.equals(byName[next].name, key) {
+                    terms[byName[next].term] = scanner.string(value)
                 }
                 if scanner.skip(",") { continue }
                 guard scanner.skip("}") else { return nil }
@@ -745,8 +739,8 @@ extension RecordRow {
         }
         guard scanner.skip("}"), scanner.atEnd, scanner.isValidUTF8 else { return nil }
         return RecordRow(
-            state: RecordState(id: id, dataset: scanner.string(dataset), version: streamVersion, fields: fields, extensions: [:]),
-            seq: seq, recordedAt: recordedAt, fieldsInEvent: true)
+            state: RecordState(id: id, dataset: scanner.string(dataset), version: streamVersion, fields: [:], extensions: [:]),
+            terms: terms, seq: seq, recordedAt: recordedAt, fieldsInEvent: true)
     }
 }
 

@@ -33,7 +33,7 @@ struct QualityBench: ParsableCommand {
         var checking: Int64 = 0
         while let record = try source.next(problems: &problems) {
             let start = Self.threadCPUNanoseconds()
-            let flags = QualityChecks.check(record.fields, now: now.milliseconds)
+            let flags = QualityChecks.check(RecordTerms(record.fields), now: now.milliseconds)
             checking += Self.threadCPUNanoseconds() - start
             score.add(flags: flags, errors: errors[record.fields["catalogNumber"] ?? ""] ?? [])
         }

@@ -43,15 +43,6 @@ import Testing
         }
     }
 
-    @Test func theChecksReadOnlyTheTermsTheyList() throws {
-        // Given every validation row's fields, with and without the terms outside QualityChecks.termsRead
-        for row in try Self.rows() {
-            let read = row.fields.filter { QualityChecks.termsRead.contains($0.key) }
-            // Then the checks find the same: verify reads only those terms of each record to recompute its flags
-            #expect(QualityChecks.check(row.fields, now: Self.now) == QualityChecks.check(read, now: Self.now), "row \(row.line)")
-        }
-    }
-
     @Test func everyValidationRowOfTheImplementedTests() throws {
         // Given the validation rows of the tests Emend implements
         let rows = try Self.rows().filter { QualityCheckConformance.test(guid: $0.guid) != nil }

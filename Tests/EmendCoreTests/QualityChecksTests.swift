@@ -5,13 +5,13 @@ import Testing
     /// 2026-12-01T00:00:00Z.
     let now: Int64 = 1_796_083_200_000
 
-    func codes(_ fields: [String: String]) -> [QualityCode] {
+    func codes(_ fields: RecordTerms) -> [QualityCode] {
         QualityChecks.check(fields, now: now).map(\.code)
     }
 
     @Test func aSoundRecordHasNoFlags() {
         // Given a specimen record with nothing wrong in it
-        let fields = [
+        let fields: RecordTerms = [
             "basisOfRecord": "PreservedSpecimen", "scientificName": "Aethiorhiza arenaria (Barnes, 1805)",
             "taxonRank": "species", "specificEpithet": "arenaria", "country": "United Kingdom", "countryCode": "GB",
             "decimalLatitude": "54.45", "decimalLongitude": "-2.27", "coordinateUncertaintyInMeters": "100",
@@ -27,7 +27,7 @@ import Testing
 
     @Test func swappedCoordinatesAreFoundAndTheFixExchangesTheValues() {
         // Given a record in Australia whose latitude and longitude were exchanged
-        let fields = ["countryCode": "AU", "country": "Australia", "decimalLatitude": "133.5", "decimalLongitude": "-25.25"]
+        let fields: RecordTerms = ["countryCode": "AU", "country": "Australia", "decimalLatitude": "133.5", "decimalLongitude": "-25.25"]
 
         // When it is checked
         let flags = QualityChecks.check(fields, now: now)
@@ -42,8 +42,8 @@ import Testing
 
     @Test func negatedCoordinatesAreFound() {
         // Given a point in Brazil with the latitude's sign lost, and one in the United States with the longitude's
-        let brazil = ["countryCode": "BR", "decimalLatitude": "10.5", "decimalLongitude": "-50.0"]
-        let states = ["countryCode": "US", "decimalLatitude": "40.0", "decimalLongitude": "100.0"]
+        let brazil: RecordTerms = ["countryCode": "BR", "decimalLatitude": "10.5", "decimalLongitude": "-50.0"]
+        let states: RecordTerms = ["countryCode": "US", "decimalLatitude": "40.0", "decimalLongitude": "100.0"]
 
         // When they are checked
         let brazilFlags = QualityChecks.coordinates(brazil), statesFlags = QualityChecks.coordinates(states)
@@ -67,9 +67,9 @@ import Testing
 
     @Test func aPointInAnotherCountryIsAMismatchButOneNearTheBorderOrCoastIsNot() {
         // Given a Pakistani record placed in Kenya, one 5 km across the Chile–Argentina border, and one off the UK coast
-        let far = ["countryCode": "PK", "decimalLatitude": "-1.29", "decimalLongitude": "36.82"]
-        let border = ["countryCode": "CL", "decimalLatitude": "-41.05", "decimalLongitude": "-71.85"]
-        let offshore = ["countryCode": "GB", "decimalLatitude": "50.45", "decimalLongitude": "-4.2"]
+        let far: RecordTerms = ["countryCode": "PK", "decimalLatitude": "-1.29", "decimalLongitude": "36.82"]
+        let border: RecordTerms = ["countryCode": "CL", "decimalLatitude": "-41.05", "decimalLongitude": "-71.85"]
+        let offshore: RecordTerms = ["countryCode": "GB", "decimalLatitude": "50.45", "decimalLongitude": "-4.2"]
 
         // When they are checked
         let farFlags = QualityChecks.coordinates(far)
@@ -114,7 +114,7 @@ import Testing
 
     @Test func datesTakeNowAsAParameter() {
         // Given a date in 2027
-        let fields = ["eventDate": "2027-03-01", "year": "2027"]
+        let fields: RecordTerms = ["eventDate": "2027-03-01", "year": "2027"]
 
         // When it is checked a year apart
         let before = QualityChecks.dates(fields, now: now)

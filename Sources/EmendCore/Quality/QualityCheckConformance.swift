@@ -57,10 +57,11 @@ public enum QualityCheckConformance {
     /// The answer of the test with this GUID for a record, or nil for a test not implemented here.
     public static func response(guid: String, fields: [String: String], now: Int64) -> BDQResponse? {
         guard let test = test(guid: guid) else { return nil }
-        let flags = QualityChecks.check(fields, now: now).filter { test.codes.contains($0.code) }
-        func v(_ term: String) -> String? { QualityChecks.value(fields, term) }
-        func number(_ term: String) -> Double? { v(term).flatMap(QualityChecks.decimal) }
-        func int(_ term: String) -> Int? { v(term).flatMap(QualityChecks.integer) }
+        let terms = RecordTerms(fields)
+        let flags = QualityChecks.check(terms, now: now).filter { test.codes.contains($0.code) }
+        func v(_ term: RecordTerms.Term) -> String? { QualityChecks.value(terms, term) }
+        func number(_ term: RecordTerms.Term) -> Double? { v(term).flatMap(QualityChecks.decimal) }
+        func int(_ term: RecordTerms.Term) -> Int? { v(term).flatMap(QualityChecks.integer) }
         func flagged(_ terms: [String]) -> BDQResponse { flags.contains { $0.terms == terms } ? .notCompliant : .compliant }
         func flagged(touching term: String) -> BDQResponse { flags.contains { $0.terms.contains(term) } ? .notCompliant : .compliant }
         func any() -> BDQResponse { flags.isEmpty ? .compliant : .notCompliant }
@@ -68,82 +69,82 @@ public enum QualityCheckConformance {
 
         switch test.label {
         case "VALIDATION_COORDINATES_ZERO":
-            guard number("decimalLatitude") != nil, number("decimalLongitude") != nil else { return unmet }
+            guard number(.decimalLatitude) != nil, number(.decimalLongitude) != nil else { return unmet }
             return any()
         case "VALIDATION_DECIMALLATITUDE_INRANGE":
-            guard number("decimalLatitude") != nil else { return unmet }
+            guard number(.decimalLatitude) != nil else { return unmet }
             return flagged(touching: "decimalLatitude")
         case "VALIDATION_DECIMALLONGITUDE_INRANGE":
-            guard number("decimalLongitude") != nil else { return unmet }
+            guard number(.decimalLongitude) != nil else { return unmet }
             return flagged(touching: "decimalLongitude")
         case "VALIDATION_COORDINATES_COUNTRYCODE_CONSISTENT":
-            guard let lat = number("decimalLatitude"), let lon = number("decimalLongitude"), abs(lat) <= 90, abs(lon) <= 180,
-                let code = v("countryCode"), CountryAtlas.shared.country(code: code) != nil
+            guard let lat = number(.decimalLatitude), let lon = number(.decimalLongitude), abs(lat) <= 90, abs(lon) <= 180,
+                let code = v(.countryCode), CountryAtlas.shared.country(code: code) != nil
             else { return unmet }
             return any()
         case "VALIDATION_COUNTRYCODE_STANDARD":
-            guard v("countryCode") != nil else { return unmet }
+            guard v(.countryCode) != nil else { return unmet }
             return flagged(["countryCode"])
         case "VALIDATION_COUNTRY_FOUND":
-            guard v("country") != nil else { return unmet }
+            guard v(.country) != nil else { return unmet }
             return flagged(["country"])
         case "VALIDATION_COUNTRY_COUNTRYCODE_CONSISTENT":
-            guard v("country") != nil, v("countryCode") != nil else { return unmet }
+            guard v(.country) != nil, v(.countryCode) != nil else { return unmet }
             return any()
         case "VALIDATION_EVENTDATE_STANDARD":
-            guard v("eventDate") != nil else { return unmet }
+            guard v(.eventDate) != nil else { return unmet }
             return flagged(["eventDate"])
         case "VALIDATION_EVENTDATE_INRANGE":
-            guard let text = v("eventDate"), EventDateInterval.parse(text) != nil else { return unmet }
+            guard let text = v(.eventDate), EventDateInterval.parse(text) != nil else { return unmet }
             return flagged(["eventDate"])
         case "VALIDATION_EVENTDATE_CONSISTENT":
-            guard let text = v("eventDate"), EventDateInterval.parse(text) != nil,
-                ["year", "month", "day", "startDayOfYear", "endDayOfYear"].contains(where: { v($0) != nil })
+            guard let text = v(.eventDate), EventDateInterval.parse(text) != nil,
+                [RecordTerms.Term.year, .month, .day, .startDayOfYear, .endDayOfYear].contains(where: { v($0) != nil })
             else { return unmet }
             return any()
         case "VALIDATION_YEAR_INRANGE":
-            guard int("year") != nil else { return unmet }
+            guard int(.year) != nil else { return unmet }
             return flagged(["year"])
         case "VALIDATION_MONTH_STANDARD":
-            guard v("month") != nil else { return unmet }
+            guard v(.month) != nil else { return unmet }
             return flagged(["month"])
         case "VALIDATION_DAY_STANDARD":
-            guard v("day") != nil else { return unmet }
+            guard v(.day) != nil else { return unmet }
             return flagged(["day"])
         case "VALIDATION_DAY_INRANGE":
-            guard let day = int("day") else { return unmet }
-            let month = int("month")
+            guard let day = int(.day) else { return unmet }
+            let month = int(.month)
             if (29...31).contains(day), !(1...12).contains(month ?? 0) { return unmet }
-            if month == 2, day == 29, int("year") == nil { return unmet }
+            if month == 2, day == 29, int(.year) == nil { return unmet }
             return flagged(touching: "day")
         case "VALIDATION_BASISOFRECORD_STANDARD":
-            guard v("basisOfRecord") != nil else { return unmet }
+            guard v(.basisOfRecord) != nil else { return unmet }
             return any()
         case "VALIDATION_TYPESTATUS_STANDARD":
-            guard v("typeStatus") != nil else { return unmet }
+            guard v(.typeStatus) != nil else { return unmet }
             return any()
         case "VALIDATION_COORDINATEUNCERTAINTY_INRANGE":
-            guard number("coordinateUncertaintyInMeters") != nil else { return unmet }
+            guard number(.coordinateUncertaintyInMeters) != nil else { return unmet }
             return any()
         case "VALIDATION_MINDEPTH_INRANGE", "VALIDATION_MAXDEPTH_INRANGE":
-            let term = test.label == "VALIDATION_MINDEPTH_INRANGE" ? "minimumDepthInMeters" : "maximumDepthInMeters"
+            let term: RecordTerms.Term = test.label == "VALIDATION_MINDEPTH_INRANGE" ? .minimumDepthInMeters : .maximumDepthInMeters
             guard let depth = number(term), depth >= 0 else { return unmet }
-            return flagged([term])
+            return flagged([term.name])
         case "VALIDATION_MINDEPTH_LESSTHAN_MAXDEPTH":
-            guard let low = number("minimumDepthInMeters"), let high = number("maximumDepthInMeters"), low >= 0, high >= 0
+            guard let low = number(.minimumDepthInMeters), let high = number(.maximumDepthInMeters), low >= 0, high >= 0
             else { return unmet }
             return flagged(["minimumDepthInMeters", "maximumDepthInMeters"])
         case "VALIDATION_MINELEVATION_INRANGE", "VALIDATION_MAXELEVATION_INRANGE":
-            let term = test.label == "VALIDATION_MINELEVATION_INRANGE" ? "minimumElevationInMeters" : "maximumElevationInMeters"
+            let term: RecordTerms.Term = test.label == "VALIDATION_MINELEVATION_INRANGE" ? .minimumElevationInMeters : .maximumElevationInMeters
             guard number(term) != nil else { return unmet }
-            return flagged([term])
+            return flagged([term.name])
         case "VALIDATION_MINELEVATION_LESSTHAN_MAXELEVATION":
-            guard number("minimumElevationInMeters") != nil, number("maximumElevationInMeters") != nil else { return unmet }
+            guard number(.minimumElevationInMeters) != nil, number(.maximumElevationInMeters) != nil else { return unmet }
             return flagged(["minimumElevationInMeters", "maximumElevationInMeters"])
         case "VALIDATION_POLYNOMIAL_CONSISTENT":
-            let parts = ["genericName", "specificEpithet", "infraspecificEpithet"]
-            guard v("scientificName") != nil, parts.contains(where: { v($0) != nil }) else { return unmet }
-            return flags.contains { !Set($0.terms).isDisjoint(with: parts) } ? .notCompliant : .compliant
+            let parts: [RecordTerms.Term] = [.genericName, .specificEpithet, .infraspecificEpithet]
+            guard v(.scientificName) != nil, parts.contains(where: { v($0) != nil }) else { return unmet }
+            return flags.contains { !Set($0.terms).isDisjoint(with: parts.map(\.name)) } ? .notCompliant : .compliant
         default:
             return nil
         }

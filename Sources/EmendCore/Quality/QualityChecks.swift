@@ -1,11 +1,11 @@
 import Foundation
 
-/// The record quality checks: pure functions of a record's fields (Darwin Core local term names → values) that
+/// The record quality checks: pure functions of the terms of a record's fields they read (`RecordTerms`) that
 /// return flags. Deterministic: the date checks take "now" as a parameter and nothing reads a clock. Values are read
 /// trimmed of surrounding spaces; a value of only spaces counts as absent.
 public enum QualityChecks {
     /// Every check, in a fixed order. `now` is milliseconds since 1970-01-01T00:00:00Z (dates after it are future).
-    public static func check(_ fields: [String: String], now: Int64) -> [QualityFlag] {
+    public static func check(_ fields: RecordTerms, now: Int64) -> [QualityFlag] {
         var flags: [QualityFlag] = []
         flags += coordinates(fields)
         flags += country(fields)
@@ -19,14 +19,6 @@ public enum QualityChecks {
         return flags
     }
 
-    /// Every term a check reads: the checks of a record's fields equal those of these terms alone.
-    public static let termsRead: Set<String> = [
-        "basisOfRecord", "coordinateUncertaintyInMeters", "country", "countryCode", "day", "decimalLatitude", "decimalLongitude",
-        "endDayOfYear", "eventDate", "genericName", "infraspecificEpithet", "maximumDepthInMeters", "maximumElevationInMeters",
-        "minimumDepthInMeters", "minimumElevationInMeters", "month", "scientificName", "specificEpithet", "startDayOfYear",
-        "taxonRank", "typeStatus", "year",
-    ]
-
     // MARK: Coordinates
 
     /// Tolerance around a country's outline (Natural Earth 1:110m) for a point that lies in another country.
@@ -36,8 +28,8 @@ public enum QualityChecks {
 
     /// COORDINATE_INVALID, COORDINATE_OUT_OF_RANGE, ZERO_COORDINATE, and against the stated country (countryCode, or
     /// else country): PRESUMED_SWAPPED_COORDINATE, PRESUMED_NEGATED_LATITUDE / _LONGITUDE, COUNTRY_COORDINATE_MISMATCH.
-    public static func coordinates(_ fields: [String: String]) -> [QualityFlag] {
-        let latText = value(fields, "decimalLatitude"), lonText = value(fields, "decimalLongitude")
+    public static func coordinates(_ fields: RecordTerms) -> [QualityFlag] {
+        let latText = value(fields, .decimalLatitude), lonText = value(fields, .decimalLongitude)
         if latText == nil, lonText == nil { return [] }
         var flags: [QualityFlag] = []
         if (latText == nil) != (lonText == nil) {
@@ -98,9 +90,9 @@ public enum QualityChecks {
             return flags
         }
         let countryName = atlas.country(code: code)?.commonName ?? code
-        let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields["country"] ?? "")))"
+        let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields[.country] ?? "")))"
         var uncertaintyKilometres = 0.0
-        if let text = value(fields, "coordinateUncertaintyInMeters"), let metres = decimal(text), metres > 0, metres <= 20_037_509 {
+        if let text = value(fields, .coordinateUncertaintyInMeters), let metres = decimal(text), metres > 0, metres <= 20_037_509 {
             uncertaintyKilometres = metres / 1000
         }
         /// Inside the country, or near enough: within the tolerance at borders (when the point is in another
@@ -177,22 +169,22 @@ public enum QualityChecks {
 
     /// The country the record says it is in: a valid countryCode (or one that is a name or alpha-3 code for one),
     /// else the country name. Returns the alpha-2 code and the term it came from.
-    static func statedCountry(_ fields: [String: String]) -> (String, String)? {
+    static func statedCountry(_ fields: RecordTerms) -> (String, String)? {
         let atlas = CountryAtlas.shared
-        if let code = value(fields, "countryCode") {
+        if let code = value(fields, .countryCode) {
             if atlas.country(code: code) != nil { return (code, "countryCode") }
             if let resolved = atlas.alpha2(forNonStandardCode: code) { return (resolved, "countryCode") }
         }
-        if let name = value(fields, "country"), let code = atlas.alpha2(forName: name) { return (code, "country") }
+        if let name = value(fields, .country), let code = atlas.alpha2(forName: name) { return (code, "country") }
         return nil
     }
 
     // MARK: Country
 
     /// COUNTRY_INVALID (countryCode: error; country: warning) and COUNTRY_MISMATCH.
-    public static func country(_ fields: [String: String]) -> [QualityFlag] {
+    public static func country(_ fields: RecordTerms) -> [QualityFlag] {
         let atlas = CountryAtlas.shared
-        let codeText = value(fields, "countryCode"), nameText = value(fields, "country")
+        let codeText = value(fields, .countryCode), nameText = value(fields, .country)
         var flags: [QualityFlag] = []
         var codeCountry: String? = nil, nameCountry: String? = nil
         if let codeText {
@@ -228,7 +220,7 @@ public enum QualityChecks {
         if let codeCountry, let nameCountry, codeCountry != nameCountry, let codeText, let nameText {
             // Where the coordinates agree with one of the two, suggest changing the other.
             var changes: [String: String?] = [:]
-            if let lat = value(fields, "decimalLatitude").flatMap(decimal), let lon = value(fields, "decimalLongitude").flatMap(decimal) {
+            if let lat = value(fields, .decimalLatitude).flatMap(decimal), let lon = value(fields, .decimalLongitude).flatMap(decimal) {
                 let inName = atlas.contains(nameCountry, latitude: lat, longitude: lon) == true
                 let inCode = atlas.contains(codeCountry, latitude: lat, longitude: lon) == true
                 if inName, !inCode {
@@ -253,10 +245,10 @@ public enum QualityChecks {
 
     /// RECORDED_DATE_INVALID, RECORDED_DATE_UNLIKELY and RECORDED_DATE_MISMATCH over eventDate, year, month, day,
     /// startDayOfYear and endDayOfYear. `now`: milliseconds since 1970-01-01T00:00:00Z.
-    public static func dates(_ fields: [String: String], now: Int64) -> [QualityFlag] {
+    public static func dates(_ fields: RecordTerms, now: Int64) -> [QualityFlag] {
         let today = CivilDate(epochMilliseconds: now)
         var flags: [QualityFlag] = []
-        let eventText = value(fields, "eventDate")
+        let eventText = value(fields, .eventDate)
         var interval: EventDateInterval? = nil
         if let eventText {
             interval = EventDateInterval.parse(eventText)
@@ -281,7 +273,7 @@ public enum QualityChecks {
                         + "1963-03, 1963 or 1949-01-15/1949-01-20)."))
             }
         }
-        let yearText = value(fields, "year"), monthText = value(fields, "month"), dayText = value(fields, "day")
+        let yearText = value(fields, .year), monthText = value(fields, .month), dayText = value(fields, .day)
         var year: Int? = nil, month: Int? = nil, day: Int? = nil
         if let yearText {
             if let y = integer(yearText) {
@@ -349,14 +341,14 @@ public enum QualityChecks {
             if let day, !spansOneDay || interval.start.day != day, let dayText {
                 disagree("day", dayText, "")
             }
-            if let text = value(fields, "startDayOfYear") {
+            if let text = value(fields, .startDayOfYear) {
                 if interval.startPrecision != .day {
                     disagree("startDayOfYear", text, ", but eventDate does not give a day")
                 } else if integer(text) != interval.start.dayOfYear {
                     disagree("startDayOfYear", text, " (eventDate starts on day \(interval.start.dayOfYear))")
                 }
             }
-            if let text = value(fields, "endDayOfYear") {
+            if let text = value(fields, .endDayOfYear) {
                 if interval.endPrecision != .day {
                     disagree("endDayOfYear", text, ", but eventDate does not give a day")
                 } else if integer(text) != interval.end.dayOfYear {
@@ -385,8 +377,8 @@ public enum QualityChecks {
         uniqueKeysWithValues: basisOfRecordValues.map { ($0.lowercased(), $0) })
 
     /// BASIS_OF_RECORD_INVALID; suggests the value when only case or spaces differ ("preserved specimen").
-    public static func basisOfRecord(_ fields: [String: String]) -> [QualityFlag] {
-        guard let text = value(fields, "basisOfRecord"), !basisOfRecordValues.contains(text) else { return [] }
+    public static func basisOfRecord(_ fields: RecordTerms) -> [QualityFlag] {
+        guard let text = value(fields, .basisOfRecord), !basisOfRecordValues.contains(text) else { return [] }
         let folded = text.lowercased().filter { $0 != " " && $0 != "_" && $0 != "-" }
         var changes: [String: String?] = [:], hint = ""
         if let standard = basisOfRecordFolded[folded] {
@@ -411,8 +403,8 @@ public enum QualityChecks {
 
     /// TYPE_STATUS_INVALID: the first word of each `|`-separated part must be a type status (any case; plurals and
     /// hyphens allowed: "Paratypes", "ex-type"). "Holotype of Aus bus" is valid.
-    public static func typeStatus(_ fields: [String: String]) -> [QualityFlag] {
-        guard let text = value(fields, "typeStatus") else { return [] }
+    public static func typeStatus(_ fields: RecordTerms) -> [QualityFlag] {
+        guard let text = value(fields, .typeStatus) else { return [] }
         var bad: [String] = []
         for part in text.split(separator: "|") {
             let word = part.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
@@ -431,8 +423,8 @@ public enum QualityChecks {
     // MARK: Measurements
 
     /// COORDINATE_UNCERTAINTY_METERS_INVALID: not a number from 1 to 20,037,509 metres (half the Equator).
-    public static func coordinateUncertainty(_ fields: [String: String]) -> [QualityFlag] {
-        guard let text = value(fields, "coordinateUncertaintyInMeters") else { return [] }
+    public static func coordinateUncertainty(_ fields: RecordTerms) -> [QualityFlag] {
+        guard let text = value(fields, .coordinateUncertaintyInMeters) else { return [] }
         let why: String
         if let metres = decimal(text) {
             if metres >= 1, metres <= 20_037_509 { return [] }
@@ -446,25 +438,26 @@ public enum QualityChecks {
     }
 
     /// DEPTH_UNLIKELY: each depth a number from 0 to 11,000 m, and the minimum no more than the maximum.
-    public static func depth(_ fields: [String: String]) -> [QualityFlag] {
-        range(fields, minTerm: "minimumDepthInMeters", maxTerm: "maximumDepthInMeters", code: .depthUnlikely,
+    public static func depth(_ fields: RecordTerms) -> [QualityFlag] {
+        range(fields, minTerm: .minimumDepthInMeters, maxTerm: .maximumDepthInMeters, code: .depthUnlikely,
               valid: 0...11_000, outside: { $0 < 0 ? "negative (depths are measured down from the surface)" : "deeper than the deepest ocean (11,000 m)" })
     }
 
     /// ELEVATION_UNLIKELY: each elevation a number from −430 m (the Dead Sea shore) to 8,850 m (Everest), and the
     /// minimum no more than the maximum.
-    public static func elevation(_ fields: [String: String]) -> [QualityFlag] {
-        range(fields, minTerm: "minimumElevationInMeters", maxTerm: "maximumElevationInMeters", code: .elevationUnlikely,
+    public static func elevation(_ fields: RecordTerms) -> [QualityFlag] {
+        range(fields, minTerm: .minimumElevationInMeters, maxTerm: .maximumElevationInMeters, code: .elevationUnlikely,
               valid: -430...8_850, outside: { $0 < 0 ? "lower than the lowest land (−430 m)" : "higher than Everest (8,850 m)" })
     }
 
     private static func range(
-        _ fields: [String: String], minTerm: String, maxTerm: String, code: QualityCode, valid: ClosedRange<Double>,
+        _ fields: RecordTerms, minTerm: RecordTerms.Term, maxTerm: RecordTerms.Term, code: QualityCode, valid: ClosedRange<Double>,
         outside: (Double) -> String
     ) -> [QualityFlag] {
         var flags: [QualityFlag] = []
         var numbers: [Double?] = []
         for term in [minTerm, maxTerm] {
+            let name = term.name
             guard let text = value(fields, term) else {
                 numbers.append(nil)
                 continue
@@ -472,22 +465,22 @@ public enum QualityChecks {
             guard let number = decimal(text) else {
                 numbers.append(nil)
                 flags.append(QualityFlag(
-                    code: code, severity: .warning, terms: [term], message: "\(term) \(quoted(text)) is not a number of metres."))
+                    code: code, severity: .warning, terms: [name], message: "\(name) \(quoted(text)) is not a number of metres."))
                 continue
             }
             numbers.append(number)
             if !valid.contains(number) {
                 flags.append(QualityFlag(
-                    code: code, severity: .warning, terms: [term], message: "\(term) \(text) is \(outside(number))."))
+                    code: code, severity: .warning, terms: [name], message: "\(name) \(text) is \(outside(number))."))
             }
         }
         if let low = numbers[0], let high = numbers[1], low > high, let lowText = value(fields, minTerm),
             let highText = value(fields, maxTerm)
         {
             flags.append(QualityFlag(
-                code: code, severity: .warning, terms: [minTerm, maxTerm],
-                message: "\(minTerm) \(lowText) is more than \(maxTerm) \(highText); they look exchanged.",
-                suggestedChanges: [minTerm: highText, maxTerm: lowText]))
+                code: code, severity: .warning, terms: [minTerm.name, maxTerm.name],
+                message: "\(minTerm.name) \(lowText) is more than \(maxTerm.name) \(highText); they look exchanged.",
+                suggestedChanges: [minTerm.name: highText, maxTerm.name: lowText]))
         }
         return flags
     }
@@ -614,10 +607,10 @@ public enum QualityChecks {
 
     /// TAXON_RANK_INCONSISTENT: taxonRank against the shape of scientificName (one word, two, three, "sp."), and
     /// genericName, specificEpithet and infraspecificEpithet against the words of scientificName.
-    public static func taxonRank(_ fields: [String: String]) -> [QualityFlag] {
-        guard let nameText = value(fields, "scientificName"), let parsed = parseName(nameText) else { return [] }
+    public static func taxonRank(_ fields: RecordTerms) -> [QualityFlag] {
+        guard let nameText = value(fields, .scientificName), let parsed = parseName(nameText) else { return [] }
         var flags: [QualityFlag] = []
-        if let rankText = value(fields, "taxonRank") {
+        if let rankText = value(fields, .taxonRank) {
             let rank = rankText.lowercased()
             var problem: String? = nil, suggestion: String? = nil
             if rank == "species" {
@@ -645,14 +638,14 @@ public enum QualityChecks {
             }
         }
         for (term, part) in [
-            ("genericName", Optional(parsed.genus)), ("specificEpithet", parsed.specificEpithet),
-            ("infraspecificEpithet", parsed.infraspecificEpithet),
+            (RecordTerms.Term.genericName, Optional(parsed.genus)), (.specificEpithet, parsed.specificEpithet),
+            (.infraspecificEpithet, parsed.infraspecificEpithet),
         ] {
             guard let given = value(fields, term), given != part, given.lowercased() != part?.lowercased() else { continue }
             let what = part.map { "has \(quoted($0)) there" } ?? "has none"
             flags.append(QualityFlag(
-                code: .taxonRankInconsistent, severity: .warning, terms: ["scientificName", term],
-                message: "\(term) is \(quoted(given)) but scientificName \(quoted(nameText)) \(what)."))
+                code: .taxonRankInconsistent, severity: .warning, terms: ["scientificName", term.name],
+                message: "\(term.name) is \(quoted(given)) but scientificName \(quoted(nameText)) \(what)."))
         }
         return flags
     }
@@ -661,7 +654,7 @@ public enum QualityChecks {
 
     /// The value of a term, without surrounding spaces; nil when absent or blank.
     @inline(__always)
-    static func value(_ fields: [String: String], _ term: String) -> String? {
+    static func value(_ fields: RecordTerms, _ term: RecordTerms.Term) -> String? {
         guard let raw = fields[term] else { return nil }
         let utf8 = raw.utf8
         guard let first = utf8.first else { return nil }

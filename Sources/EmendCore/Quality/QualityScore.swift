@@ -5,7 +5,7 @@
 /// ```swift
 /// var score = QualityScore()
 /// for fields in records {
-///     score.add(flags: QualityChecks.check(fields, now: now), errors: truth[fields["catalogNumber"] ?? ""] ?? [])
+///     score.add(flags: QualityChecks.check(RecordTerms(fields), now: now), errors: truth[fields["catalogNumber"] ?? ""] ?? [])
 /// }
 /// print(score.report())
 /// ```

@@ -26,7 +26,7 @@ public enum QualitySuggestions {
     /// already suggests is left out (both signs changed is both PRESUMED_NEGATED_LATITUDE and _LONGITUDE: one
     /// suggestion, under the first).
     public static func suggestions(_ fields: [String: String], now: Int64) -> [Suggestion] {
-        suggestions(for: QualityChecks.check(fields, now: now))
+        suggestions(for: QualityChecks.check(RecordTerms(fields), now: now))
     }
 
     public static func suggestions(for flags: [QualityFlag]) -> [Suggestion] {

@@ -129,13 +129,18 @@ enum RecordCounts {
 
         /// Counts the row in (`n` 1) or out (−1).
         mutating func add(_ row: RecordRow, _ n: Int = 1) {
-            let fields = row.state.fields
+            let terms = row.terms
             for (position, term) in CountedTerm.allCases.enumerated() {
                 let value: String
                 switch term {
-                case .collection: value = (fields["institutionCode"] ?? "") + ":" + (fields["collectionCode"] ?? "")
+                case .kingdom: value = terms[.kingdom] ?? ""
+                case .phylum: value = terms[.phylum] ?? ""
+                case .family: value = terms[.family] ?? ""
+                case .country: value = terms[.country] ?? ""
+                case .basisOfRecord: value = terms[.basisOfRecord] ?? ""
+                case .institutionCode: value = terms[.institutionCode] ?? ""
+                case .collection: value = (terms[.institutionCode] ?? "") + ":" + (terms[.collectionCode] ?? "")
                 case .year: value = row.year.map(String.init) ?? ""
-                default: value = fields[term.rawValue] ?? ""
                 }
                 counts[position][value, default: 0] += n
             }
