@@ -15,6 +15,9 @@ struct RecordRow {
     /// The version is the one a RecordImported event made, whose `fields` are `state.fields`: the row leaves its
     /// `fields` column NULL and the log holds them once (see `fieldsSQL`).
     var fieldsInEvent: Bool
+    /// The point and the year collected, as their columns hold them: read once, for the columns and the counts.
+    let coordinates: (latitude: Double, longitude: Double)?
+    let year: Int?
 
     /// The row of the version `state`, which the event `seq`, recorded at `recordedAt`, made.
     init(state: RecordState, seq: Int64, recordedAt: Int64, fieldsInEvent: Bool) {
@@ -30,6 +33,8 @@ struct RecordRow {
     private init(state: RecordState, terms: RecordTerms, seq: Int64, flags: [QualityCode], fieldsInEvent: Bool) {
         self.state = state
         self.terms = terms
+        coordinates = Self.coordinates(terms)
+        year = Self.year(terms)
         self.seq = seq
         self.flags = flags
         self.fieldsInEvent = fieldsInEvent
@@ -136,7 +141,7 @@ struct RecordRow {
     private static let peopleTerms = ["recordedBy", "identifiedBy"]
 
     /// Decimal degrees when both are present and in range; the quality checks deal with the rest.
-    var coordinates: (latitude: Double, longitude: Double)? {
+    private static func coordinates(_ terms: RecordTerms) -> (latitude: Double, longitude: Double)? {
         guard let latitude = terms[.decimalLatitude].flatMap(Double.init),
             let longitude = terms[.decimalLongitude].flatMap(Double.init),
             (-90...90).contains(latitude), (-180...180).contains(longitude)
@@ -145,7 +150,7 @@ struct RecordRow {
     }
 
     /// The year collected: `year`, or the year `eventDate` starts with.
-    var year: Int? {
+    private static func year(_ terms: RecordTerms) -> Int? {
         if let year = terms[.year].flatMap({ Int(Self.trimmingSpaces($0)) }) { return year }
         guard let date = terms[.eventDate], date.utf8.count >= 4 else { return nil }
         return Int(date.prefix(4))
@@ -168,7 +173,6 @@ struct RecordRow {
             guard let text = terms[term], !text.isEmpty else { return .null }
             return text.databaseValue
         }
-        let coordinates = coordinates
         return [
             state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
             fieldsInEvent ? .null : CanonicalJSON.string(state.fields).databaseValue,

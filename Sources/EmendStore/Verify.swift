@@ -599,28 +599,31 @@ struct RowDigest {
     private var buffer: [UInt8] = []
 
     mutating func add(_ values: [DatabaseValue]) {
-        // Each value as its type letter, then its text or length-prefixed bytes, all hashed at once.
+        // Each value as its type letter, then its bits or its length and bytes, all hashed at once: numbers as eight
+        // bytes, not as text (formatting them was a third of the digest's work).
         buffer.removeAll(keepingCapacity: true)
         buffer.reserveCapacity(2048)
+        func append(_ number: UInt64) {
+            withUnsafeBytes(of: number.bigEndian) { buffer.append(contentsOf: $0) }
+        }
         for value in values {
             switch value.storage {
             case .null: buffer.append(0)
             case .int64(let number):
                 buffer.append(UInt8(ascii: "i"))
-                buffer.append(contentsOf: String(number).utf8)
-                buffer.append(0x1F)
-            case .double(let number): buffer.append(contentsOf: "d\(number)\u{1F}".utf8)
+                append(UInt64(bitPattern: number))
+            case .double(let number):
+                buffer.append(UInt8(ascii: "d"))
+                append(number.bitPattern)
             case .string(var text):
                 buffer.append(UInt8(ascii: "s"))
                 text.withUTF8 { utf8 in
-                    buffer.append(contentsOf: String(utf8.count).utf8)
-                    buffer.append(UInt8(ascii: ":"))
+                    append(UInt64(utf8.count))
                     buffer.append(contentsOf: utf8)
                 }
             case .blob(let data):
                 buffer.append(UInt8(ascii: "b"))
-                buffer.append(contentsOf: String(data.count).utf8)
-                buffer.append(UInt8(ascii: ":"))
+                append(UInt64(data.count))
                 buffer.append(contentsOf: data)
             }
         }
