@@ -141,15 +141,9 @@ public final class CountryAtlas: Sendable {
 
     // MARK: Geometry
 
-    /// Whether there is an outline for this code (Natural Earth 1:110m leaves out small countries: Singapore,
-    /// Mauritius, most islands).
-    public func hasOutline(_ code: String) -> Bool { shapes[code] != nil }
-
-    /// Whether the point is inside the country's outline; nil when there is none.
-    public func contains(_ code: String, latitude: Double, longitude: Double) -> Bool? {
-        guard let shape = shapes[code] else { return nil }
-        return shape.contains(x: longitude, y: latitude)
-    }
+    /// The country's outline; nil for none (Natural Earth 1:110m leaves out small countries: Singapore, Mauritius,
+    /// most islands). A check asks one outline about several points: it looks the code up once.
+    func outline(_ code: String) -> Shape? { shapes[code] }
 
     /// The countries whose outlines contain the point.
     public func countries(containingLatitude latitude: Double, longitude: Double) -> [String] {
@@ -162,21 +156,6 @@ public final class CountryAtlas: Sendable {
 
     private static func column(_ longitude: Double) -> Int { min(71, max(0, Int(((longitude + 180) / cellDegrees).rounded(.down)))) }
     private static func row(_ latitude: Double) -> Int { min(35, max(0, Int(((latitude + 90) / cellDegrees).rounded(.down)))) }
-
-    /// Approximate distance in kilometres from the point to the country's outline (0 inside it); nil without one.
-    public func distanceKilometres(to code: String, latitude: Double, longitude: Double) -> Double? {
-        guard let shape = shapes[code] else { return nil }
-        if shape.contains(x: longitude, y: latitude) { return 0 }
-        return shape.distanceDegrees(x: longitude, y: latitude) * Self.kilometresPerDegree
-    }
-
-    /// Whether the point is within `kilometres` of the country's outline (or inside it); nil without one.
-    public func isWithin(_ kilometres: Double, of code: String, latitude: Double, longitude: Double) -> Bool? {
-        guard let shape = shapes[code] else { return nil }
-        if shape.contains(x: longitude, y: latitude) { return true }
-        let limit = kilometres / Self.kilometresPerDegree
-        return shape.distanceDegrees(x: longitude, y: latitude, limit: limit) < limit
-    }
 
     static let kilometresPerDegree = 111.195
 
@@ -264,7 +243,8 @@ public final class CountryAtlas: Sendable {
         }
     }
 
-    struct Shape: Sendable {
+    /// A country's outline. A class, so that looking one up shares it rather than copying its arrays.
+    final class Shape: Sendable {
         let code: String
         let rings: [Ring]
         let box: Box
@@ -335,6 +315,22 @@ public final class CountryAtlas: Sendable {
         /// The even-odd rule over every ring, without the raster.
         func containsByCrossings(x: Double, y: Double) -> Bool {
             box.contains(x: x, y: y) && Self.crossings(rings, x: x, y: y) % 2 == 1
+        }
+
+        /// Whether the point is inside the outline.
+        func contains(latitude: Double, longitude: Double) -> Bool { contains(x: longitude, y: latitude) }
+
+        /// Approximate distance in kilometres from the point to the outline (0 inside it).
+        func distanceKilometres(latitude: Double, longitude: Double) -> Double {
+            if contains(x: longitude, y: latitude) { return 0 }
+            return distanceDegrees(x: longitude, y: latitude) * CountryAtlas.kilometresPerDegree
+        }
+
+        /// Whether the point is within `kilometres` of the outline (or inside it).
+        func isWithin(_ kilometres: Double, latitude: Double, longitude: Double) -> Bool {
+            if contains(x: longitude, y: latitude) { return true }
+            let limit = kilometres / CountryAtlas.kilometresPerDegree
+            return distanceDegrees(x: longitude, y: latitude, limit: limit) < limit
         }
 
         /// Distance to the outline in degrees of latitude; searching stops early at `limit` (nothing nearer than it

@@ -80,15 +80,9 @@ public enum QualityChecks {
         guard let statedCountry = statedCountry(fields) else { return flags }
         let (code, codeTerm) = statedCountry
         let atlas = CountryAtlas.shared
-        if abs(lat) <= 90, abs(lon) <= 180 {
-            switch atlas.contains(code, latitude: lat, longitude: lon) {
-            case nil: return flags  // no outline for this country
-            case true?: return flags  // the common case: the point is inside the stated country
-            case false?: break
-            }
-        } else if !atlas.hasOutline(code) {
-            return flags
-        }
+        guard let outline = atlas.outline(code) else { return flags }
+        // The common case: the point is inside the stated country.
+        if abs(lat) <= 90, abs(lon) <= 180, outline.contains(latitude: lat, longitude: lon) { return flags }
         let countryName = atlas.country(code: code)?.commonName ?? code
         let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields[.country] ?? "")))"
         var uncertaintyKilometres = 0.0
@@ -98,29 +92,31 @@ public enum QualityChecks {
         /// Inside the country, or near enough: within the tolerance at borders (when the point is in another
         /// country) or at coasts (when it is in none), plus the record's own uncertainty.
         func nearEnough(_ lat: Double, _ lon: Double) -> (Bool, [String]) {
-            if atlas.contains(code, latitude: lat, longitude: lon) == true { return (true, []) }
+            if outline.contains(latitude: lat, longitude: lon) { return (true, []) }
             let containing = atlas.countries(containingLatitude: lat, longitude: lon)
             let tolerance = (containing.isEmpty ? coastToleranceKilometres : landBorderToleranceKilometres) + uncertaintyKilometres
-            return (atlas.isWithin(tolerance, of: code, latitude: lat, longitude: lon) != false, containing)
+            return (outline.isWithin(tolerance, latitude: lat, longitude: lon), containing)
         }
         var distance: Double? = nil, containing: [String] = []
         if !latOut, !lonOut {
             let (near, inCountries) = nearEnough(lat, lon)
             if near { return flags }
             containing = inCountries
-            distance = atlas.distanceKilometres(to: code, latitude: lat, longitude: lon)
+            distance = outline.distanceKilometres(latitude: lat, longitude: lon)
         }
         // The point is outside the stated country: would exchanging or negating the coordinates put it inside? A
         // candidate inside the outline wins over one only near it.
-        let candidates: [(QualityCode, Double, Double, [String: String?], String)] = [
-            (.presumedSwappedCoordinate, lon, lat, ["decimalLatitude": lonText, "decimalLongitude": latText],
-             "with latitude and longitude exchanged"),
-            (.presumedNegatedLatitude, -lat, lon, ["decimalLatitude": negated(latText)], "with the latitude's sign changed"),
-            (.presumedNegatedLongitude, lat, -lon, ["decimalLongitude": negated(lonText)],
-             "with the longitude's sign changed"),
+        let candidates: [(QualityCode, Double, Double)] = [
+            (.presumedSwappedCoordinate, lon, lat), (.presumedNegatedLatitude, -lat, lon), (.presumedNegatedLongitude, lat, -lon),
         ].filter { abs($0.1) <= 90 && abs($0.2) <= 180 && moved(lat, lon, $0.1, $0.2) }
-        let inside = candidates.first { atlas.contains(code, latitude: $0.1, longitude: $0.2) == true }
-        if let (flagCode, _, _, changes, how) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2).0 }) {
+        let inside = candidates.first { outline.contains(latitude: $0.1, longitude: $0.2) }
+        if let (flagCode, _, _) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2).0 }) {
+            let (changes, how): ([String: String?], String) = switch flagCode {
+            case .presumedSwappedCoordinate:
+                (["decimalLatitude": lonText, "decimalLongitude": latText], "with latitude and longitude exchanged")
+            case .presumedNegatedLatitude: (["decimalLatitude": negated(latText)], "with the latitude's sign changed")
+            default: (["decimalLongitude": negated(lonText)], "with the longitude's sign changed")
+            }
             flags.append(QualityFlag(
                 code: flagCode, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
                 message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
@@ -129,7 +125,7 @@ public enum QualityChecks {
             return flags
         }
         if !latOut, !lonOut, moved(lat, lon, -lat, -lon),
-            atlas.contains(code, latitude: -lat, longitude: -lon) == true
+            outline.contains(latitude: -lat, longitude: -lon)
         {
             flags.append(QualityFlag(
                 code: .presumedNegatedLatitude, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
@@ -221,8 +217,8 @@ public enum QualityChecks {
             // Where the coordinates agree with one of the two, suggest changing the other.
             var changes: [String: String?] = [:]
             if let lat = value(fields, .decimalLatitude).flatMap(decimal), let lon = value(fields, .decimalLongitude).flatMap(decimal) {
-                let inName = atlas.contains(nameCountry, latitude: lat, longitude: lon) == true
-                let inCode = atlas.contains(codeCountry, latitude: lat, longitude: lon) == true
+                let inName = atlas.outline(nameCountry)?.contains(latitude: lat, longitude: lon) == true
+                let inCode = atlas.outline(codeCountry)?.contains(latitude: lat, longitude: lon) == true
                 if inName, !inCode {
                     changes["countryCode"] = nameCountry
                 } else if inCode, !inName, let known = atlas.country(code: codeCountry) {
