@@ -1,7 +1,7 @@
 /// The values of the terms Emend reads for itself, one slot per term: what the quality checks judge, the records
 /// table's columns hold and the record counts count. Each is looked up by its place, not by hashing its name: verify
 /// reads a million records, each term of each several times, and hashing the names took a sixth of its CPU.
-/// The other terms of a record are carried, never read, so they are not here.
+/// A record's other terms are only stored, shown and searched as text with the rest of its fields.
 public struct RecordTerms: Sendable, Equatable {
     public enum Term: Int, CaseIterable, Sendable {
         case basisOfRecord, catalogNumber, collectionCode, coordinateUncertaintyInMeters, country, countryCode, day
@@ -14,11 +14,6 @@ public struct RecordTerms: Sendable, Equatable {
         public var name: String { Self.names[rawValue] }
 
         private static let names = allCases.map { String(describing: $0) }
-
-        public init?(name: String) {
-            guard let index = Self.names.firstIndex(of: name) else { return nil }
-            self.init(rawValue: index)
-        }
 
         /// Each term's name as UTF-8, in the order of those bytes: for reading terms off keys that come in that order.
         public static let byName: [(name: [UInt8], term: Term)] = allCases.map { (Array($0.name.utf8), $0) }

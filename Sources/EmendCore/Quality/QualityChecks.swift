@@ -115,7 +115,7 @@ public enum QualityChecks {
             case .presumedSwappedCoordinate:
                 (["decimalLatitude": lonText, "decimalLongitude": latText], "with latitude and longitude exchanged")
             case .presumedNegatedLatitude: (["decimalLatitude": negated(latText)], "with the latitude's sign changed")
-            default: (["decimalLongitude": negated(lonText)], "with the longitude's sign changed")
+            default: (["decimalLongitude": negated(lonText)], "with the longitude's sign changed")  // .presumedNegatedLongitude
             }
             flags.append(QualityFlag(
                 code: flagCode, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
