@@ -443,8 +443,8 @@ extension Store {
         let statement = try db.makeStatement(
             sql: """
                 SELECT \(columns.map { "records.\($0)" }.joined(separator: ", ")),
-                       events.seq, events.id, events.stream, events.stream_version, events.type, events.recorded_at,
-                       events.actor, events.data, records.rowid
+                       events.seq, events.stream, events.stream_version, events.type, events.recorded_at, events.data,
+                       records.rowid
                 FROM records LEFT JOIN events ON events.seq = records.seq
                 WHERE records.rowid >= ? AND records.rowid < ?
                 ORDER BY records.rowid
@@ -455,17 +455,17 @@ extension Store {
         let event = Int32(columns.count)
         while try step(statement, db: db) {
             let id = text(handle, 0)
-            let rowid = sqlite3_column_int64(handle, event + 8)
+            let rowid = sqlite3_column_int64(handle, event + 6)
             var lastSeq = sqlite3_column_int64(handle, 3)
             var created = lastSeq
             var expected: RecordRow?
-            if sqlite3_column_type(handle, event) != SQLITE_NULL, isRecordImported(handle, event + 4),
-                isStream(handle, event + 2, ofRecord: handle, 0, id: id)
+            if sqlite3_column_type(handle, event) != SQLITE_NULL, isRecordImported(handle, event + 3),
+                isStream(handle, event + 1, ofRecord: handle, 0, id: id)
             {
                 let seq = sqlite3_column_int64(handle, event)
-                let streamVersion = sqlite3_column_int64(handle, event + 3)
-                let recordedAt = sqlite3_column_int64(handle, event + 5)
-                let data = bytes(handle, event + 7)
+                let streamVersion = sqlite3_column_int64(handle, event + 2)
+                let recordedAt = sqlite3_column_int64(handle, event + 4)
+                let data = bytes(handle, event + 5)
                 expected = RecordRow.canonicalImported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
                 if expected == nil {
                     do {

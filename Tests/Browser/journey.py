@@ -22,6 +22,7 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 FAILURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "failures")
+WAIT_SECONDS = 30
 
 
 def free_port():
@@ -54,8 +55,9 @@ def browser():
         options.add_argument(argument)
     options.binary_location = "/usr/bin/chromium"
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    # A click that submits a form returns before the next page is there: look for elements until they appear.
-    driver.implicitly_wait(10)
+    # A click that submits a form returns before the next page is there: look for elements until they appear. Waits
+    # are generous because CI shares two cores with the build: a search page once took longer than 10 s to replace.
+    driver.implicitly_wait(WAIT_SECONDS)
     return driver
 
 
@@ -63,7 +65,7 @@ def click(driver, by, selector):
     """Clicks what navigates to another page, and waits until that page has replaced this one."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(by, selector).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, WAIT_SECONDS).until(expected_conditions.staleness_of(page))
 
 
 def fill(driver, field_id, text):
