@@ -98,6 +98,24 @@ import Testing
         }
         #expect(plan.joined().contains("records_country"))
     }
+
+    @Test func aCountByPlaceAndYearsReadsTheLocationIndexAlone() throws {
+        // Given imported records
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
+        // When a search by a box and a range of years is counted
+        let plan = try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    EXPLAIN QUERY PLAN SELECT count(*) FROM records WHERE year >= 1900 AND year <= 1950
+                      AND decimal_latitude BETWEEN 35 AND 60 AND decimal_longitude BETWEEN -10 AND 30
+                    """
+            ).map { $0["detail"] as String }
+        }
+        // Then the location index answers it without reading a row (migration 19)
+        #expect(plan.joined().contains("COVERING INDEX records_location"), "\(plan)")
+    }
 }
 
 
