@@ -502,13 +502,16 @@ enum Schema {
                     END;
                     """)
         }
-        migrator.registerMigration("19 location index with year") { db in
+        migrator.registerMigration("19 place and year indexes hold each other") { db in
             // A search by place and years read the year from each row the box matched: a box over Europe and half a
-            // century, on a million records, was 284,000 row reads and 1.2 s; from the index alone it is 45 ms.
+            // century, on a million records, was 284,000 row reads and 1.2 s; from the index alone it is 45 ms. The
+            // map of a range of years read each match's point the same way (1900-1950: 0.81 s; 0.23 s from the index).
             try db.execute(
                 sql: """
                     DROP INDEX records_location;
                     CREATE INDEX records_location ON records(decimal_latitude, decimal_longitude, year);
+                    DROP INDEX records_year;
+                    CREATE INDEX records_year ON records(year, decimal_latitude, decimal_longitude);
                     """)
         }
         return migrator

@@ -116,6 +116,24 @@ import Testing
         // Then the location index answers it without reading a row (migration 19)
         #expect(plan.joined().contains("COVERING INDEX records_location"), "\(plan)")
     }
+
+    @Test func theMapOfARangeOfYearsReadsTheYearIndexAlone() throws {
+        // Given imported records
+        let store = try Given.store()
+        try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
+        // When the points of a range of years are read, as the map reads them
+        let plan = try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    EXPLAIN QUERY PLAN SELECT decimal_latitude, decimal_longitude FROM records
+                    WHERE year >= 1900 AND year <= 1950 AND decimal_latitude IS NOT NULL
+                    """
+            ).map { $0["detail"] as String }
+        }
+        // Then the year index answers it without reading a row (migration 19)
+        #expect(plan.joined().contains("COVERING INDEX records_year"), "\(plan)")
+    }
 }
 
 
