@@ -411,16 +411,26 @@ extension Store {
             let column = "\(source.table).\(term.column)"
             arguments += filter.arguments
             guard term != .flag else {
-                // A record counts once under each of its flags: over every record now, from their index; over the
-                // records a filter matches, from the column of each (on a million records, a country's 7,000 took
-                // 37 ms so and 130 ms through the index).
-                arms.append(
-                    source.rows == .now && filter.parts.isEmpty
-                        ? "SELECT code AS value, count(*) AS n FROM record_flags GROUP BY 1"
-                        : """
+                // A record counts once under each of its flags, which their index holds. Over the records now that a
+                // filter matches, the index's entries of the rowids the filter gives: on a million records (377,000
+                // flags), the 300,000 of 1900-1950 took 0.43 s over HTTP so and 0.81 s reading each match's flags
+                // column; a country's 7,000 take 61 ms so, 26 ms by column, as the whole index is read. The versions of a
+                // past seq are few: the column of each.
+                if source.rows == .now {
+                    arms.append(
+                        filter.parts.isEmpty
+                            ? "SELECT code AS value, count(*) AS n FROM record_flags GROUP BY 1"
+                            : """
+                            SELECT code AS value, count(*) AS n FROM record_flags
+                            WHERE record_rowid IN (SELECT records.rowid FROM records WHERE \(filter.sql)) GROUP BY 1
+                            """)
+                } else {
+                    arms.append(
+                        """
                         SELECT flag.value AS value, \(source.sign < 0 ? "-" : "")count(*) AS n FROM \(source.from), json_each(\(column)) AS flag
                         WHERE \(filter.sql) AND \(column) IS NOT NULL GROUP BY 1
                         """)
+                }
                 continue
             }
             arms.append(

@@ -67,6 +67,34 @@ import Testing
         #expect(try store.count("SELECT count(*) FROM record_flags") == 1)
     }
 
+    @Test func aFacetOfWhatAFilterMatchesCountsTheFlagsOfThoseRecordsNowAndAsOfThePast() async throws {
+        // Given the records imported, then the swapped coordinates in Ghana fixed by a re-import
+        let store = try Given.store()
+        try Given.imported(Self.specimens, into: store)
+        let imported = try store.currentPosition()
+        var fixed = Self.specimens
+        fixed[2] = Given.specimen(3, ["country": "Ghana", "countryCode": "GH", "decimalLatitude": "7.9", "decimalLongitude": "-1.2"])
+        try Given.imported(fixed, into: store)
+        // When the flags of the records in Ghana, and of those of 2024, are faceted now and as of the first import
+        func facet(_ term: SearchTerm, _ value: String, asOf: LogPosition? = nil) async throws -> [String] {
+            var query = RecordQuery()
+            if term == .year {
+                query.yearFrom = Int(value)
+                query.yearTo = Int(value)
+            } else {
+                query.filters[term] = [value]
+            }
+            query.facets = [.flag]
+            query.asOf = asOf
+            return try await store.search(query).facets.first?.values.map { "\($0.value) \($0.count)" } ?? []
+        }
+        // Then each counts the flags of the records it matches, as they were then
+        #expect(try await facet(.country, "Ghana") == [])
+        #expect(try await facet(.country, "Ghana", asOf: imported) == ["PRESUMED_SWAPPED_COORDINATE 1"])
+        #expect(try await facet(.year, "2024") == ["RECORDED_DATE_UNLIKELY 1"])
+        #expect(try await facet(.year, "2024", asOf: imported) == ["RECORDED_DATE_UNLIKELY 1"])
+    }
+
     @Test func replayGivesTheSameFlagsAndVerifyChecksThem() throws {
         // Given flagged records, one of them revised, and their verified read models
         let store = try Given.store()
