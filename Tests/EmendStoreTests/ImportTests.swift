@@ -99,40 +99,23 @@ import Testing
         #expect(plan.joined().contains("records_country"))
     }
 
-    @Test func aCountByPlaceAndYearsReadsTheLocationIndexAlone() throws {
+    /// Searches by place and years (migration 19): a count by a box and a range of years, and the points of a range
+    /// of years as the map reads them.
+    @Test(arguments: [
+        (
+            "SELECT count(*) FROM records WHERE year >= 1900 AND year <= 1950 AND decimal_latitude BETWEEN 35 AND 60 AND decimal_longitude BETWEEN -10 AND 30",
+            "records_location"
+        ),
+        ("SELECT decimal_latitude, decimal_longitude FROM records WHERE year >= 1900 AND year <= 1950 AND decimal_latitude IS NOT NULL", "records_year"),
+    ])
+    func aSearchByPlaceAndYearsReadsAnIndexAlone(query: String, index: String) throws {
         // Given imported records
         let store = try Given.store()
         try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
-        // When a search by a box and a range of years is counted
-        let plan = try store.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    EXPLAIN QUERY PLAN SELECT count(*) FROM records WHERE year >= 1900 AND year <= 1950
-                      AND decimal_latitude BETWEEN 35 AND 60 AND decimal_longitude BETWEEN -10 AND 30
-                    """
-            ).map { $0["detail"] as String }
-        }
-        // Then the location index answers it without reading a row (migration 19)
-        #expect(plan.joined().contains("COVERING INDEX records_location"), "\(plan)")
-    }
-
-    @Test func theMapOfARangeOfYearsReadsTheYearIndexAlone() throws {
-        // Given imported records
-        let store = try Given.store()
-        try Given.imported([Given.specimen(1), Given.specimen(2)], into: store)
-        // When the points of a range of years are read, as the map reads them
-        let plan = try store.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    EXPLAIN QUERY PLAN SELECT decimal_latitude, decimal_longitude FROM records
-                    WHERE year >= 1900 AND year <= 1950 AND decimal_latitude IS NOT NULL
-                    """
-            ).map { $0["detail"] as String }
-        }
-        // Then the year index answers it without reading a row (migration 19)
-        #expect(plan.joined().contains("COVERING INDEX records_year"), "\(plan)")
+        // When the query is planned
+        let plan = try store.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN \(query)").map { $0["detail"] as String } }
+        // Then the index answers it without reading a row
+        #expect(plan.joined().contains("COVERING INDEX \(index)"), "\(plan)")
     }
 }
 
