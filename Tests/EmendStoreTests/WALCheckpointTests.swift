@@ -23,6 +23,47 @@ import Testing
         #expect(try store.verify().records == 3000)
     }
 
+    @Test func aBulkImportWithTheFileToItselfWritesPagesOnceThroughARollbackJournal() throws {
+        // Given a new database file that no other connection has open
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("emend.sqlite").path
+        let store = try Store(path: path)
+        // When 3,000 records are imported
+        try Given.imported((1...3000).map { Given.specimen($0) }, into: store)
+        // Then none of their pages went through the write-ahead log, the file is back in WAL mode, and it verifies
+        #expect(Self.size(path + "-wal") == 0)
+        #expect(try store.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        #expect(try store.verify().records == 3000)
+        #expect(!FileManager.default.fileExists(atPath: path + "-journal"))
+    }
+
+    @Test func aBulkImportBesideAnotherConnectionGoesThroughTheWriteAheadLog() throws {
+        // Given a database file that another connection has open and has read
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("emend.sqlite").path
+        let store = try Store(path: path)
+        let other = try DatabaseQueue(path: path)
+        #expect(try other.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") } == 0)
+        // When 3,000 records are imported
+        try Given.imported((1...3000).map { Given.specimen($0) }, into: store)
+        // Then they went through the write-ahead log as any write does, and the other connection reads them
+        #expect(Self.size(path + "-wal") > 0)
+        #expect(try other.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM records") } == 3000)
+        #expect(try store.verify().records == 3000)
+    }
+
+    private static func folder() throws -> URL {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("emend-journal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder
+    }
+
+    private static func size(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
     @Test func aNewDatabaseFileHasSixteenKibibytePages() throws {
         // Given a new database file
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("emend-pages-\(UUID().uuidString).sqlite").path
