@@ -28,12 +28,14 @@ sqlite3 floor-text.sqlite "ATTACH '$source_db' AS s;
     $(join recordedBy identifiedBy)
   FROM s.records r JOIN s.events e ON e.seq = r.seq;"
 
+# The shell's `.timer` lines, summed under the `.print` label before them: one line a step.
+steps() { awk '/^Run Time:/ { t[label] += $4; next } { label = $0; order[++n] = $0 } END { for (i = 1; i <= n; i++) printf "  %-10s %6.2f s\n", order[i], t[order[i]] }'; }
 elapsed() { awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"; }
 
 load() {  # $1: journal mode. Prints each step's time, then the whole.
   rm -f floor.sqlite*
   local start=$(date +%s.%N)
-  sqlite3 floor.sqlite <<SQL | grep -v '^wal$\|^delete$'
+  sqlite3 floor.sqlite <<SQL | grep -v '^wal$\|^delete$' | steps
 PRAGMA page_size = 16384;
 PRAGMA journal_mode = $1;
 PRAGMA synchronous = NORMAL;
@@ -66,22 +68,28 @@ load DELETE
 # A replay in place: the read models cleared and written again beside the log, in WAL mode as replay has them.
 sqlite3 floor.sqlite "PRAGMA journal_mode = WAL" > /dev/null
 start=$(date +%s.%N)
-sqlite3 floor.sqlite <<SQL
+sqlite3 floor.sqlite <<SQL | steps
 PRAGMA synchronous = NORMAL;
 PRAGMA cache_size = -262144;
 ATTACH '$source_db' AS s;
 ATTACH 'floor-text.sqlite' AS f;
 .timer on
 BEGIN;
+.print clear
 DELETE FROM records;
 DELETE FROM record_flags;
 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
 $(sed 's/^CREATE INDEX \([a-z_]*\) .*/DROP INDEX \1;/' indexes.sql)
 INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864);
+.print records
 INSERT INTO main.records SELECT * FROM s.records;
+.print full text
 INSERT INTO records_fts (rowid, taxon, place, people) SELECT rowid, taxon, place, people FROM f.t;
+.print flags
 INSERT INTO main.record_flags SELECT * FROM s.record_flags;
+.print indexes
 .read indexes.sql
+.print commit
 COMMIT;
 SQL
 echo "replay floor: $(elapsed "$start") s"
