@@ -21,7 +21,8 @@ struct ExportBench: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Times each download is made.") var runs = 3
     @Option(help: "The port to serve on (127.0.0.1 only).") var port = 8097
-    @Option(help: "Formats to download.") var format: [String] = ["csv", "dwca", "tsv", "geojson", "ndjson"]
+    @Option(help: "Formats to download; FORMAT+gzip asks for it gzipped (Accept-Encoding: gzip).")
+    var format: [String] = ["csv", "dwca", "tsv", "geojson", "ndjson", "csv+gzip"]
     @Option(help: "A peer's URL to download in the same run, e.g. Datasette's streaming CSV.") var peer: String?
 
     func run() async throws {
@@ -38,14 +39,17 @@ struct ExportBench: AsyncParsableCommand {
         }
         defer { sampler.cancel() }
         let before = Self.anonymousRSS()
-        var targets = format.map { ($0, "\(base)/api/records/export?format=\($0)") }
-        if let peer { targets.insert(("peer", peer), at: 1) }
-        for (name, url) in targets {
+        var targets = format.map { name in
+            let gzip = name.hasSuffix("+gzip")
+            return (name, "\(base)/api/records/export?format=\(gzip ? String(name.dropLast(5)) : name)", gzip)
+        }
+        if let peer { targets.insert(("peer", peer, false), at: 1) }
+        for (name, url, gzip) in targets {
             var firsts: [Double] = [], totals: [Double] = [], size = 0
             for _ in 0..<runs {
                 // Off the cooperative threads, which the server's handlers run on.
                 let (first, total, bytes) = try await withCheckedThrowingContinuation { continuation in
-                    DispatchQueue.global().async { continuation.resume(with: Result { try Self.curl(url) }) }
+                    DispatchQueue.global().async { continuation.resume(with: Result { try Self.curl(url, gzip: gzip) }) }
                 }
                 firsts.append(first)
                 totals.append(total)
@@ -59,11 +63,12 @@ struct ExportBench: AsyncParsableCommand {
         say("server's anonymous memory: \(before / 1024) MB before, at most \(largest.withLock { $0 } / 1024) MB during the downloads")
     }
 
-    /// Seconds to the first byte and to the last, and the bytes, of one download.
-    private static func curl(_ url: String) throws -> (Double, Double, Int) {
+    /// Seconds to the first byte and to the last, and the bytes, of one download (as sent, when gzipped).
+    private static func curl(_ url: String, gzip: Bool) throws -> (Double, Double, Int) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sf", "-o", "/dev/null", "-w", "%{time_starttransfer} %{time_total} %{size_download}", url]
+        process.arguments = ["curl", "-sf", "-o", "/dev/null", "-w", "%{time_starttransfer} %{time_total} %{size_download}"]
+            + (gzip ? ["-H", "Accept-Encoding: gzip"] : []) + [url]
         let output = Pipe()
         process.standardOutput = output
         try process.run()

@@ -99,7 +99,11 @@ import ZIPFoundation
     }
 
     @Test func gzipOnRequest() async throws {
+        // Given 4,500 more records: a download of three pages, each deflated while the next is written
         let app = try await TestApp()
+        try app.importCSV(
+            (["catalogNumber,institutionCode,scientificName"] + (1...4500).map { "NHMUK\($0),NHMUK,Quercus robur" }).joined(separator: "\n"),
+            dataset: "many")
         try await app.test { client async throws in
             // When a client that accepts gzip downloads CSV
             let plain = try await client.get("/api/records/export?format=csv")

@@ -1,3 +1,4 @@
+import CompressNIO
 import EmendCore
 import EmendInterchange
 import EmendStore
@@ -41,20 +42,23 @@ public struct Download: Sendable {
 
     public var seq: Int64 { metadata.seq }
 
-    /// Writes the whole download, handing each written piece to `send`; returns the number of records.
+    /// Writes the whole download, handing each written piece to `send`; returns the number of records. `gzip`: as one
+    /// gzip stream (an archive is deflated already, and ignores it).
     ///
     /// Three stages overlap, a page apart, so that they share the cores: reading the next page from SQLite, writing
-    /// this page's rows, and (for an archive) deflating the page before. Each waits for the one after it, so no more
-    /// than three pages are in hand.
+    /// this page's rows, and (for an archive, or gzip) deflating the page before. Each waits for the one after it, so
+    /// no more than three pages are in hand.
     @discardableResult
-    public func write(store: Store, to send: (inout ByteBuffer) async throws -> Void) async throws -> Int {
+    public func write(store: Store, gzip: Bool = false, to send: (inout ByteBuffer) async throws -> Void) async throws -> Int {
         var exporter = RecordExporter(format: format, terms: terms)
         var text = ByteBuffer()
-        var archive: ArchiveDeflater?
+        var deflater: PageDeflater?
         if format == .dwca {
             var out = ByteBuffer()
-            archive = ArchiveDeflater(try DarwinCoreArchiveWriter(terms: terms, metadata: metadata, into: &out))
+            deflater = .archive(try DarwinCoreArchiveWriter(terms: terms, metadata: metadata, into: &out))
             try await send(&out)
+        } else if gzip {
+            deflater = try .gzip()
         }
         exporter.begin(into: &text)
         let query = query
@@ -75,37 +79,58 @@ public struct Download: Sendable {
                     into: &text)
             }
             if page.next == nil { exporter.finish(into: &text) }
-            if let archive {
+            if let deflater {
                 if var deflated = try await deflating?.value { try await send(&deflated) }
-                deflating = Task { [text] in try archive.deflate(text) }
+                deflating = Task { [text] in try deflater.deflate(text) }
             } else {
                 try await send(&text)
             }
             text = ByteBuffer()
         }
-        if let archive {
+        if let deflater {
             var out = try await deflating?.value ?? ByteBuffer()
-            try archive.finish(records: exporter.count, into: &out)
+            try deflater.finish(records: exporter.count, into: &out)
             try await send(&out)
         }
         return exporter.count
     }
 }
 
-/// An archive being written, handed from one deflating task to the next: each is awaited before the next starts,
-/// so only one ever touches it.
-private final class ArchiveDeflater: @unchecked Sendable {
-    private var writer: DarwinCoreArchiveWriter
+/// Deflates a download page by page, handed from one deflating task to the next: each is awaited before the next
+/// starts, so only one ever touches it. An archive deflates each page into its occurrence file's entry; gzip into
+/// one stream, at zlib's default level (level 1 took a seventh less time on a million records' CSV but sent 13% more
+/// bytes, and a client across a network waits for bytes).
+private final class PageDeflater: @unchecked Sendable {
+    private var archive: DarwinCoreArchiveWriter?
+    private let compressor: ZlibCompressor?
+    private var window = ByteBuffer()
 
-    init(_ writer: DarwinCoreArchiveWriter) { self.writer = writer }
+    private init(archive: DarwinCoreArchiveWriter?, compressor: ZlibCompressor?) {
+        self.archive = archive
+        self.compressor = compressor
+        window.reserveCapacity(64 * 1024)
+    }
+
+    static func archive(_ writer: DarwinCoreArchiveWriter) -> PageDeflater { PageDeflater(archive: writer, compressor: nil) }
+
+    static func gzip() throws -> PageDeflater { PageDeflater(archive: nil, compressor: try ZlibCompressor(algorithm: .gzip)) }
 
     func deflate(_ text: ByteBuffer) throws -> ByteBuffer {
         var text = text, out = ByteBuffer()
-        try writer.writeOccurrences(&text, into: &out)
+        if archive != nil {
+            try archive!.writeOccurrences(&text, into: &out)
+        } else if let compressor {
+            try text.compressStream(with: compressor, window: &window, flush: .no) { out.writeImmutableBuffer($0) }
+        }
         return out
     }
 
     func finish(records: Int, into out: inout ByteBuffer) throws {
-        try writer.finish(records: records, into: &out)
+        if archive != nil {
+            try archive!.finish(records: records, into: &out)
+        } else if let compressor {
+            var empty = ByteBuffer()
+            try empty.compressStream(with: compressor, window: &window, flush: .finish) { out.writeImmutableBuffer($0) }
+        }
     }
 }

@@ -1,4 +1,3 @@
-import CompressNIO
 import EmendInterchange
 import EmendStore
 import HTTPTypes
@@ -38,25 +37,7 @@ struct ExportAPI {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
-                let compressor = gzip ? try ZlibCompressor(algorithm: .gzip) : nil
-                var window = ByteBuffer()
-                window.reserveCapacity(64 * 1024)
-                try await download.write(store: store) { piece in
-                    guard let compressor else {
-                        try await writer.write(piece)
-                        return
-                    }
-                    var compressed = ByteBuffer()
-                    try piece.compressStream(with: compressor, window: &window, flush: .no) { chunk in
-                        compressed.writeImmutableBuffer(chunk)
-                    }
-                    if compressed.readableBytes > 0 { try await writer.write(compressed) }
-                }
-                if let compressor {
-                    var empty = ByteBuffer(), compressed = ByteBuffer()
-                    try empty.compressStream(with: compressor, window: &window, flush: .finish) { compressed.writeImmutableBuffer($0) }
-                    try await writer.write(compressed)
-                }
+                try await download.write(store: store, gzip: gzip) { try await writer.write($0) }
                 try await writer.finish(nil)
             })
     }
