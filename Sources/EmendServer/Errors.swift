@@ -47,6 +47,7 @@ struct ErrorDescription {
             case .invalid: self.init(status: .badRequest, code: "invalid", message: error.description)
             case .forbidden: self.init(status: .forbidden, code: "forbidden", message: error.description)
             case .corrupt: self.init(status: .internalServerError, code: "corrupt", message: error.description)
+            case .busy: self.init(status: .serviceUnavailable, code: "busy", message: error.description)
             }
         case let error as any HTTPResponseError:
             let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase

@@ -37,8 +37,14 @@ public final class Store: Sendable {
             if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
         }
         let sameConfiguration = configuration
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+            throw StoreError.busy("\(path) is locked by another process's import or replay, which has the file alone until it ends")
+        }
         try self.init(
-            writer: DatabasePool(path: path, configuration: configuration),
+            writer: pool,
             signingKey: try Self.signingKey(at: keyPath ?? path + ".key"), clock: clock,
             openWALCheckpointer: { try DatabaseQueue(path: path, configuration: sameConfiguration) })
     }
@@ -157,6 +163,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case forbidden(String)
     /// The log or a read model is not what it should be.
     case corrupt(seq: Int64?, reason: String)
+    /// Another process has the database to itself for now (a bulk write through a rollback journal).
+    case busy(String)
 
     public var description: String {
         switch self {
@@ -164,7 +172,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "\(stream) is at version \(actual), not \(expected): it changed in the meantime"
         case .notFound(let what): return "\(what) not found"
         case .forbidden(let reason): return reason
-        case .invalid(let reason): return reason
+        case .invalid(let reason), .busy(let reason): return reason
         case .corrupt(let seq?, let reason): return "seq \(seq): \(reason)"
         case .corrupt(nil, let reason): return reason
         }

@@ -54,6 +54,26 @@ import Testing
         #expect(try store.verify().records == 3000)
     }
 
+    @Test func aDatabaseAnotherProcessImportsIntoAloneIsRefusedSayingSo() throws {
+        // Given a database file that another connection writes through a rollback journal, as a bulk import does
+        let folder = try Self.folder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("emend.sqlite").path
+        _ = try Store(path: path)
+        let importer = try DatabaseQueue(path: path)
+        try importer.writeWithoutTransaction { db in
+            #expect(try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") == "delete")
+            try db.inTransaction(.immediate) {
+                // When a store opens it meanwhile
+                // Then it is refused, saying why
+                #expect(throws: StoreError.busy("\(path) is locked by another process's import or replay, which has the file alone until it ends")) {
+                    try Store(path: path)
+                }
+                return .rollback
+            }
+        }
+    }
+
     private static func folder() throws -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("emend-journal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
