@@ -28,6 +28,21 @@ sqlite3 floor-text.sqlite "ATTACH '$source_db' AS s;
     $(join recordedBy identifiedBy)
   FROM s.records r JOIN s.events e ON e.seq = r.seq;"
 
+# What an import and a replay both write: the read models, with FTS5's 64 MiB buffer as bulk writes have it.
+cat > read-models.sql <<'SQL'
+INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864);
+.print records
+INSERT INTO main.records SELECT * FROM s.records;
+.print full text
+INSERT INTO records_fts (rowid, taxon, place, people) SELECT rowid, taxon, place, people FROM f.t;
+.print flags
+INSERT INTO main.record_flags SELECT * FROM s.record_flags;
+.print indexes
+.read indexes.sql
+.print commit
+COMMIT;
+SQL
+
 # The shell's `.timer` lines, summed under the `.print` label before them: one line a step.
 steps() { awk '/^Run Time:/ { t[label] += $4; next } { label = $0; order[++n] = $0 } END { for (i = 1; i <= n; i++) printf "  %-10s %6.2f s\n", order[i], t[order[i]] }'; }
 elapsed() { awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $1 }"; }
@@ -44,20 +59,10 @@ PRAGMA cache_size = -262144;
 ATTACH '$source_db' AS s;
 ATTACH 'floor-text.sqlite' AS f;
 BEGIN;
-INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864);
 .timer on
 .print events
 INSERT INTO main.events SELECT * FROM s.events;
-.print records
-INSERT INTO main.records SELECT * FROM s.records;
-.print full text
-INSERT INTO records_fts (rowid, taxon, place, people) SELECT rowid, taxon, place, people FROM f.t;
-.print flags
-INSERT INTO main.record_flags SELECT * FROM s.record_flags;
-.print indexes
-.read indexes.sql
-.print commit
-COMMIT;
+.read read-models.sql
 SQL
   echo "import floor, $1 journal: $(elapsed "$start") s"
 }
@@ -80,16 +85,6 @@ DELETE FROM records;
 DELETE FROM record_flags;
 INSERT INTO records_fts (records_fts) VALUES ('delete-all');
 $(sed 's/^CREATE INDEX \([a-z_]*\) .*/DROP INDEX \1;/' indexes.sql)
-INSERT INTO records_fts (records_fts, rank) VALUES ('hashsize', 67108864);
-.print records
-INSERT INTO main.records SELECT * FROM s.records;
-.print full text
-INSERT INTO records_fts (rowid, taxon, place, people) SELECT rowid, taxon, place, people FROM f.t;
-.print flags
-INSERT INTO main.record_flags SELECT * FROM s.record_flags;
-.print indexes
-.read indexes.sql
-.print commit
-COMMIT;
+.read read-models.sql
 SQL
 echo "replay floor: $(elapsed "$start") s"
