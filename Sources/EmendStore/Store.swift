@@ -36,7 +36,6 @@ public final class Store: Sendable {
             // and a copy. The writer does not, so that a bulk import's resident memory stays its own.
             if db.configuration.readonly { try db.execute(sql: "PRAGMA mmap_size = 2147418112") }
         }
-        let sameConfiguration = configuration
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -46,7 +45,7 @@ public final class Store: Sendable {
         try self.init(
             writer: pool,
             signingKey: try Self.signingKey(at: keyPath ?? path + ".key"), clock: clock,
-            openWALCheckpointer: { try DatabaseQueue(path: path, configuration: sameConfiguration) })
+            openWALCheckpointer: { [configuration] in try DatabaseQueue(path: path, configuration: configuration) })
     }
 
     /// A private in-memory database, for tests.

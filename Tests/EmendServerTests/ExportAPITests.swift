@@ -99,7 +99,7 @@ import ZIPFoundation
     }
 
     @Test func gzipOnRequest() async throws {
-        // Given 4,500 more records: a download of three pages, each deflated while the next is written
+        // Given 4,500 more records: a download of four pages, each deflated while the next is written
         let app = try await TestApp()
         try app.importCSV(
             (["catalogNumber,institutionCode,scientificName"] + (1...4500).map { "NHMUK\($0),NHMUK,Quercus robur" }).joined(separator: "\n"),
