@@ -27,7 +27,7 @@ struct RecordRow {
     /// The row of a version whose `terms` are read already: those of `state.fields`, or of the event's fields when the
     /// row is only checked and `state` leaves them out.
     init(state: RecordState, terms: RecordTerms, seq: Int64, recordedAt: Int64, fieldsInEvent: Bool) {
-        self.init(state: state, terms: terms, seq: seq, flags: QualityChecks.check(terms, now: recordedAt).codes, fieldsInEvent: fieldsInEvent)
+        self.init(state: state, terms: terms, seq: seq, flags: QualityChecks.codes(terms, now: recordedAt), fieldsInEvent: fieldsInEvent)
     }
 
     private init(state: RecordState, terms: RecordTerms, seq: Int64, flags: [QualityCode], fieldsInEvent: Bool) {

@@ -35,20 +35,23 @@ extension Store {
                 try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM records") ?? 0, try StoredTree(db))
         }
         // Slices of the log and of the records table, checked side by side on readers of their own, as many as there
-        // are cores, taking the next slice as they finish one, the chain's and the records' interleaved.
+        // are cores, taking the next slice as they finish one, the chain's and the records' interleaved. The small read
+        // models and the flag index go first, beside the first slices, rather than after the last.
         let chainSlices = Int((events + chainSliceWidth - 1) / chainSliceWidth)
-        let recordSlices = 4 * max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let recordSlices = 16 * max(1, ProcessInfo.processInfo.activeProcessorCount)
         let chained = Mutex<[ChainSlice?]>(Array(repeating: nil, count: chainSlices))
         let chainDone = Atomic<Int64>(0)
         let records = Mutex<[(slice: Int, result: Result<RecordsSummary, any Error>)]>([])
+        let smallModels = Mutex<Result<RowDigest, any Error>?>(nil)
+        let flagIndex = Mutex<Result<(entries: Int64, matched: Int64), any Error>?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         let key = publicKey
-        let tasks = (0..<max(chainSlices, recordSlices)).flatMap { index in
-            (index < chainSlices ? [(chain: true, index: index)] : []) + (index < recordSlices ? [(chain: false, index: index)] : [])
+        let tasks: [VerifyTask] = [.smallReadModels, .flagIndex] + (0..<max(chainSlices, recordSlices)).flatMap { index in
+            (index < chainSlices ? [.chain(index)] : []) + (index < recordSlices ? [.records(index)] : [])
         }
         DispatchQueue.concurrentPerform(iterations: tasks.count) { task in
-            let (isChain, index) = tasks[task]
-            if isChain {
+            switch tasks[task] {
+            case .chain(let index):
                 let width = chainSliceWidth
                 let leaves = Int64(index) * width..<min(events, Int64(index + 1) * width)
                 do {
@@ -58,11 +61,17 @@ extension Store {
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
-            } else {
+            case .records(let index):
                 let slice = Int64(index)
                 let rows = (maxRowID * slice / Int64(recordSlices) + 1)..<(maxRowID * (slice + 1) / Int64(recordSlices) + 1)
                 let result = Result { try read { try Self.verifyRecords($0, rowids: rows, progress: progress) } }
                 records.withLock { $0.append((index, result)) }
+            case .smallReadModels:
+                let result = Result { try read { try Self.verifySmallReadModels($0) } }
+                smallModels.withLock { $0 = result }
+            case .flagIndex:
+                let result = Result { try read { try Self.countFlagIndex($0) } }
+                flagIndex.withLock { $0 = result }
             }
         }
         // A reader that failed (SQLite's own errors) is reported as it is.
@@ -98,24 +107,36 @@ extension Store {
                     reason: "the log supersedes \(recordsSummary.superseded) record versions; record_history has \(historyRows)")
             }
             // record_flags indexes the flags of records: each entry one of its record's flags, and as many as they have.
-            let flagEntries = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_flags") ?? 0
-            let flagsMatched = try Int64.fetchOne(
-                db,
-                sql: """
-                    SELECT count(*) FROM record_flags JOIN records ON records.rowid = record_flags.record_rowid
-                    WHERE instr(records.flags, '"' || record_flags.code || '"') > 0
-                    """) ?? 0
-            guard flagEntries == recordsSummary.flags, flagsMatched == flagEntries else {
+            let flags = try flagIndex.withLock { $0! }.get()
+            guard flags.entries == recordsSummary.flags, flags.matched == flags.entries else {
                 throw StoreError.corrupt(
                     seq: nil,
-                    reason: "record_flags has \(flagEntries) entries, \(flagsMatched) of them its record's; the records have \(recordsSummary.flags) flags")
+                    reason: "record_flags has \(flags.entries) entries, \(flags.matched) of them its record's; the records have \(recordsSummary.flags) flags")
             }
-            try Self.verifyDatasetsAndUsers(db)
+            var checksum = try smallModels.withLock { $0! }.get()
+            checksum.add(recordsSummary.digest)
             try RecordCounts.verify(db, expected: recordsSummary.tally)
             return VerifyReport(
                 events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
-                latestCheckpoint: chainSummary.latestCheckpoint, checksum: try Self.checksum(db, records: recordsSummary.digest))
+                latestCheckpoint: chainSummary.latestCheckpoint, checksum: checksum.hex)
         }
+    }
+
+    /// What verify does, each on a reader of its own, side by side.
+    private enum VerifyTask {
+        case chain(Int), records(Int), smallReadModels, flagIndex
+    }
+
+    /// The entries of record_flags, and how many of them are a flag their record has.
+    private static func countFlagIndex(_ db: Database) throws -> (entries: Int64, matched: Int64) {
+        let entries = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_flags") ?? 0
+        let matched = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT count(*) FROM record_flags JOIN records ON records.rowid = record_flags.record_rowid
+                WHERE instr(records.flags, '"' || record_flags.code || '"') > 0
+                """) ?? 0
+        return (entries, matched)
     }
 
     private struct ChainSummary {
@@ -530,8 +551,8 @@ extension Store {
     /// The read models other than records, which are small enough to rebuild in memory and compare.
     private static let smallReadModels = ["datasets", "users", "proposals", "annotations", "reports", "corrections"]
 
-    /// Datasets, users and contributions are small: rebuild them in memory and compare.
-    private static func verifyDatasetsAndUsers(_ db: Database) throws {
+    /// Datasets, users and contributions are small: rebuild them in memory and compare. Returns their digest.
+    private static func verifySmallReadModels(_ db: Database) throws -> RowDigest {
         let rebuilt = try DatabaseQueue()
         try Schema.migrator.migrate(rebuilt)
         let counts = try Row.fetchAll(db, sql: "SELECT dataset_id, count(*) AS n FROM records GROUP BY dataset_id")
@@ -574,21 +595,17 @@ extension Store {
                 FROM proposals GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
                 """)
         guard tally == counted else { throw StoreError.corrupt(seq: nil, reason: "the queue counts differ from the proposals") }
-    }
-
-    /// Columns of the small read models that copy their record's current values: the in-memory rebuild has no
-    /// records, so these are checked against the records table instead.
-    private static let recordColumns = ["proposals": ["institution_code", "collection_code", "dataset_id"]]
-
-    private static func checksum(_ db: Database, records: RowDigest) throws -> String {
         var digest = RowDigest()
         for table in smallReadModels {
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM \(table)")
             while let row = try cursor.next() { digest.add([table.databaseValue] + row.databaseValues) }
         }
-        digest.add(records)
-        return digest.hex
+        return digest
     }
+
+    /// Columns of the small read models that copy their record's current values: the in-memory rebuild has no
+    /// records, so these are checked against the records table instead.
+    private static let recordColumns = ["proposals": ["institution_code", "collection_code", "dataset_id"]]
 }
 
 /// An order-independent digest of rows: the sum, lane by lane modulo 2^64, of each row's SHA-256.

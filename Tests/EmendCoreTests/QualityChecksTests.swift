@@ -1,4 +1,4 @@
-import EmendCore
+@testable import EmendCore
 import Testing
 
 @Suite struct QualityChecksTests {
@@ -7,6 +7,13 @@ import Testing
 
     func codes(_ fields: RecordTerms) -> [QualityCode] {
         QualityChecks.check(fields, now: now).map(\.code)
+    }
+
+    /// The flags one check finds in `fields`, whole.
+    func flags(_ fields: RecordTerms, _ check: (RecordTerms, inout QualityFindings) -> Void) -> [QualityFlag] {
+        var found = QualityFindings(codesOnly: false)
+        check(fields, &found)
+        return found.flags
     }
 
     @Test func aSoundRecordHasNoFlags() {
@@ -46,7 +53,7 @@ import Testing
         let states: RecordTerms = ["countryCode": "US", "decimalLatitude": "40.0", "decimalLongitude": "100.0"]
 
         // When they are checked
-        let brazilFlags = QualityChecks.coordinates(brazil), statesFlags = QualityChecks.coordinates(states)
+        let brazilFlags = flags(brazil, QualityChecks.coordinates), statesFlags = flags(states, QualityChecks.coordinates)
 
         // Then each is presumed negated, and the fix changes the sign
         #expect(brazilFlags.map(\.code) == [.presumedNegatedLatitude])
@@ -72,32 +79,32 @@ import Testing
         let offshore: RecordTerms = ["countryCode": "GB", "decimalLatitude": "50.45", "decimalLongitude": "-4.2"]
 
         // When they are checked
-        let farFlags = QualityChecks.coordinates(far)
+        let farFlags = flags(far, QualityChecks.coordinates)
 
         // Then only the first is flagged, naming the country it is in
         #expect(farFlags.map(\.code) == [.countryCoordinateMismatch])
         #expect(farFlags[0].message.contains("Kenya") && farFlags[0].message.contains("Pakistan"))
-        #expect(QualityChecks.coordinates(border).isEmpty)
-        #expect(QualityChecks.coordinates(offshore).isEmpty)
+        #expect(flags(border, QualityChecks.coordinates).isEmpty)
+        #expect(flags(offshore, QualityChecks.coordinates).isEmpty)
     }
 
     @Test func invalidCoordinatesNameTheValue() {
         // Given coordinates written with hemispheres
-        let flags = QualityChecks.coordinates(["decimalLatitude": "41.0554 N", "decimalLongitude": "121.0534 W"])
+        let found = flags(["decimalLatitude": "41.0554 N", "decimalLongitude": "121.0534 W"], QualityChecks.coordinates)
 
         // Then both are invalid, and the fix writes them as signed decimals
-        #expect(flags.map(\.code) == [.coordinateInvalid, .coordinateInvalid])
-        #expect(flags[0].message.contains("41.0554 N"))
-        #expect(flags[1].suggestedChanges == ["decimalLongitude": "-121.0534"])
+        #expect(found.map(\.code) == [.coordinateInvalid, .coordinateInvalid])
+        #expect(found[0].message.contains("41.0554 N"))
+        #expect(found[1].suggestedChanges == ["decimalLongitude": "-121.0534"])
     }
 
     @Test func countryCodesAndNames() {
         // Given an alpha-3 code, an unknown name, and a name and code that disagree
-        let alpha3 = QualityChecks.country(["countryCode": "GRL"])
-        let unknown = QualityChecks.country(["country": "Tasmania", "countryCode": "AU"])
-        let mismatch = QualityChecks.country([
+        let alpha3 = flags(["countryCode": "GRL"], QualityChecks.country)
+        let unknown = flags(["country": "Tasmania", "countryCode": "AU"], QualityChecks.country)
+        let mismatch = flags([
             "country": "Kenya", "countryCode": "TZ", "decimalLatitude": "-1.29", "decimalLongitude": "36.82",
-        ])
+        ], QualityChecks.country)
 
         // Then each is flagged with the fix it implies
         #expect(alpha3.map(\.code) == [.countryInvalid])
@@ -107,9 +114,9 @@ import Testing
         #expect(mismatch.map(\.code) == [.countryMismatch])
         #expect(mismatch[0].suggestedChanges == ["countryCode": "KE"])
         // Names in other spellings and scripts are known
-        #expect(QualityChecks.country(["country": "México", "countryCode": "MX"]).isEmpty)
-        #expect(QualityChecks.country(["country": "Côte d'Ivoire", "countryCode": "CI"]).isEmpty)
-        #expect(QualityChecks.country(["country": "Russia", "countryCode": "RU"]).isEmpty)
+        #expect(flags(["country": "México", "countryCode": "MX"], QualityChecks.country).isEmpty)
+        #expect(flags(["country": "Côte d'Ivoire", "countryCode": "CI"], QualityChecks.country).isEmpty)
+        #expect(flags(["country": "Russia", "countryCode": "RU"], QualityChecks.country).isEmpty)
     }
 
     @Test func datesTakeNowAsAParameter() {
@@ -117,8 +124,8 @@ import Testing
         let fields: RecordTerms = ["eventDate": "2027-03-01", "year": "2027"]
 
         // When it is checked a year apart
-        let before = QualityChecks.dates(fields, now: now)
-        let after = QualityChecks.dates(fields, now: now + 365 * 86_400_000)
+        let before = flags(fields) { QualityChecks.dates($0, now: now, into: &$1) }
+        let after = flags(fields) { QualityChecks.dates($0, now: now + 365 * 86_400_000, into: &$1) }
 
         // Then it is in the future only before it happened
         #expect(before.map(\.code) == [.recordedDateUnlikely, .recordedDateUnlikely])
@@ -128,8 +135,8 @@ import Testing
 
     @Test func datesThatDisagreeOrAreNotDates() {
         // Given an eventDate that disagrees with day, and one that is not ISO 8601
-        let mismatch = QualityChecks.dates(["eventDate": "1949-09-16", "year": "1949", "month": "9", "day": "15"], now: now)
-        let invalid = QualityChecks.dates(["eventDate": "16/09/1949", "day": "30", "month": "2"], now: now)
+        let mismatch = flags(["eventDate": "1949-09-16", "year": "1949", "month": "9", "day": "15"]) { QualityChecks.dates($0, now: now, into: &$1) }
+        let invalid = flags(["eventDate": "16/09/1949", "day": "30", "month": "2"]) { QualityChecks.dates($0, now: now, into: &$1) }
 
         // Then they are flagged, naming the values
         #expect(mismatch.map(\.code) == [.recordedDateMismatch])
@@ -157,34 +164,34 @@ import Testing
 
     @Test func vocabularies() {
         // Given basisOfRecord and typeStatus values
-        let spaced = QualityChecks.basisOfRecord(["basisOfRecord": "preserved specimen"])
+        let spaced = flags(["basisOfRecord": "preserved specimen"], QualityChecks.basisOfRecord)
 
         // Then a misspelt basisOfRecord gets its standard form, and type statuses are read by their first word
         #expect(spaced.map(\.code) == [.basisOfRecordInvalid])
         #expect(spaced[0].suggestedChanges == ["basisOfRecord": "PreservedSpecimen"])
-        #expect(QualityChecks.basisOfRecord(["basisOfRecord": "FossilSpecimen"]).isEmpty)
-        #expect(QualityChecks.typeStatus(["typeStatus": "Holotype of Aus bus | paratypes"]).isEmpty)
-        #expect(QualityChecks.typeStatus(["typeStatus": "cleptotype"]).map(\.code) == [.typeStatusInvalid])
+        #expect(flags(["basisOfRecord": "FossilSpecimen"], QualityChecks.basisOfRecord).isEmpty)
+        #expect(flags(["typeStatus": "Holotype of Aus bus | paratypes"], QualityChecks.typeStatus).isEmpty)
+        #expect(flags(["typeStatus": "cleptotype"], QualityChecks.typeStatus).map(\.code) == [.typeStatusInvalid])
     }
 
     @Test func depthsAndElevations() {
         // Given a depth range written the wrong way round and an elevation above Everest
-        let depth = QualityChecks.depth(["minimumDepthInMeters": "100", "maximumDepthInMeters": "50"])
-        let elevation = QualityChecks.elevation(["minimumElevationInMeters": "9000"])
+        let depth = flags(["minimumDepthInMeters": "100", "maximumDepthInMeters": "50"], QualityChecks.depth)
+        let elevation = flags(["minimumElevationInMeters": "9000"], QualityChecks.elevation)
 
         // Then the depths are flagged with the exchange as the fix, and the elevation is flagged
         #expect(depth.map(\.code) == [.depthUnlikely])
         #expect(depth[0].suggestedChanges == ["minimumDepthInMeters": "50", "maximumDepthInMeters": "100"])
         #expect(elevation.map(\.code) == [.elevationUnlikely])
-        #expect(QualityChecks.coordinateUncertainty(["coordinateUncertaintyInMeters": "0"]).map(\.code)
+        #expect(flags(["coordinateUncertaintyInMeters": "0"], QualityChecks.coordinateUncertainty).map(\.code)
             == [.coordinateUncertaintyMetersInvalid])
     }
 
     @Test func taxonRankAgainstTheShapeOfTheName() {
         // Given names whose rank or epithets do not fit
-        let genusOnly = QualityChecks.taxonRank(["scientificName": "Megacrisella sp.", "taxonRank": "species"])
-        let binomial = QualityChecks.taxonRank(["scientificName": "Aus bus L.", "taxonRank": "genus"])
-        let epithet = QualityChecks.taxonRank(["scientificName": "Hakea decurrens", "specificEpithet": "physocarpa"])
+        let genusOnly = flags(["scientificName": "Megacrisella sp.", "taxonRank": "species"], QualityChecks.taxonRank)
+        let binomial = flags(["scientificName": "Aus bus L.", "taxonRank": "genus"], QualityChecks.taxonRank)
+        let epithet = flags(["scientificName": "Hakea decurrens", "specificEpithet": "physocarpa"], QualityChecks.taxonRank)
 
         // Then each is inconsistent, with a rank to suggest where the name shows one
         #expect(genusOnly.map(\.code) == [.taxonRankInconsistent])
@@ -192,12 +199,12 @@ import Testing
         #expect(binomial[0].suggestedChanges == ["taxonRank": "species"])
         #expect(epithet[0].terms == ["scientificName", "specificEpithet"])
         // And names that fit are not flagged
-        #expect(QualityChecks.taxonRank(["scientificName": "Megacrisella sp.", "taxonRank": "genus"]).isEmpty)
-        #expect(QualityChecks.taxonRank([
+        #expect(flags(["scientificName": "Megacrisella sp.", "taxonRank": "genus"], QualityChecks.taxonRank).isEmpty)
+        #expect(flags([
             "scientificName": "Aus bus L. var. cus", "taxonRank": "variety", "infraspecificEpithet": "cus",
-        ]).isEmpty)
-        #expect(QualityChecks.taxonRank(["scientificName": "Aus (Bus) cus (Smith, 1900)", "taxonRank": "species",
-                                         "specificEpithet": "cus"]).isEmpty)
+        ], QualityChecks.taxonRank).isEmpty)
+        #expect(flags(["scientificName": "Aus (Bus) cus (Smith, 1900)", "taxonRank": "species",
+                                         "specificEpithet": "cus"], QualityChecks.taxonRank).isEmpty)
     }
 
     @Test func flagsAsJSON() {
@@ -224,5 +231,33 @@ import Testing
         #expect(score.counts["country_mismatch"]?.falsePositives == 1)
         #expect(score.counts["country_mismatch"]?.precision == 0)
         #expect(score.report().contains("3 records"))
+    }
+
+    @Test(arguments: [
+        [:],
+        ["countryCode": "BR", "decimalLatitude": "10.5", "decimalLongitude": "-50.0"],
+        ["countryCode": "US", "decimalLatitude": "40.0", "decimalLongitude": "100.0"],
+        ["countryCode": "AU", "decimalLatitude": "25.27", "decimalLongitude": "-133.77"],
+        ["countryCode": "AU", "decimalLatitude": "133.77", "decimalLongitude": "-25.27"],
+        ["countryCode": "PK", "decimalLatitude": "-1.29", "decimalLongitude": "36.82"],
+        ["countryCode": "CL", "decimalLatitude": "-41.05", "decimalLongitude": "-71.85"],
+        ["countryCode": "CL", "decimalLatitude": "-41.05", "decimalLongitude": "-71.0"],
+        ["countryCode": "GB", "decimalLatitude": "50.45", "decimalLongitude": "-4.2"],
+        ["countryCode": "GB", "decimalLatitude": "49.9", "decimalLongitude": "-6.2", "coordinateUncertaintyInMeters": "30000"],
+        ["country": "Kenya", "decimalLatitude": "95", "decimalLongitude": "36.82"],
+        ["decimalLatitude": "41.0554 N", "decimalLongitude": "121.0534 W"],
+        ["decimalLatitude": "41.0554"],
+        ["countryCode": "KE", "decimalLatitude": "0.0", "decimalLongitude": "0"],
+        ["country": "Tasmania", "countryCode": "AU"],
+        ["country": "France", "countryCode": "DE", "decimalLatitude": "48.85", "decimalLongitude": "2.35"],
+        ["eventDate": "16/09/1949", "day": "30", "month": "2", "year": "3000"],
+        ["eventDate": "1949-09-16", "year": "1949", "month": "9", "day": "15", "startDayOfYear": "12"],
+        ["basisOfRecord": "preserved specimen", "typeStatus": "cleptotype", "coordinateUncertaintyInMeters": "0"],
+        ["minimumDepthInMeters": "100", "maximumDepthInMeters": "50", "minimumElevationInMeters": "9000"],
+        ["scientificName": "Aus bus L. var. cus", "taxonRank": "species", "genericName": "Bus", "specificEpithet": "dus"],
+    ] as [RecordTerms])
+    func codesAloneAreTheCodesOfTheWholeFlags(fields: RecordTerms) {
+        // Given a record's fields, When only the codes are asked for, Then they are those of the flags made whole
+        #expect(QualityChecks.codes(fields, now: now) == QualityChecks.check(fields, now: now).codes)
     }
 }

@@ -6,17 +6,28 @@ import Foundation
 public enum QualityChecks {
     /// Every check, in a fixed order. `now` is milliseconds since 1970-01-01T00:00:00Z (dates after it are future).
     public static func check(_ fields: RecordTerms, now: Int64) -> [QualityFlag] {
-        var flags: [QualityFlag] = []
-        flags += coordinates(fields)
-        flags += country(fields)
-        flags += dates(fields, now: now)
-        flags += basisOfRecord(fields)
-        flags += typeStatus(fields)
-        flags += coordinateUncertainty(fields)
-        flags += depth(fields)
-        flags += elevation(fields)
-        flags += taxonRank(fields)
-        return flags
+        var found = QualityFindings(codesOnly: false)
+        check(fields, now: now, into: &found)
+        return found.flags
+    }
+
+    /// The codes `check` finds, each once, in its order, without making the flags' messages: a record's `flags`.
+    public static func codes(_ fields: RecordTerms, now: Int64) -> [QualityCode] {
+        var found = QualityFindings(codesOnly: true)
+        check(fields, now: now, into: &found)
+        return found.codes
+    }
+
+    static func check(_ fields: RecordTerms, now: Int64, into found: inout QualityFindings) {
+        coordinates(fields, into: &found)
+        country(fields, into: &found)
+        dates(fields, now: now, into: &found)
+        basisOfRecord(fields, into: &found)
+        typeStatus(fields, into: &found)
+        coordinateUncertainty(fields, into: &found)
+        depth(fields, into: &found)
+        elevation(fields, into: &found)
+        taxonRank(fields, into: &found)
     }
 
     // MARK: Coordinates
@@ -28,32 +39,26 @@ public enum QualityChecks {
 
     /// COORDINATE_INVALID, COORDINATE_OUT_OF_RANGE, ZERO_COORDINATE, and against the stated country (countryCode, or
     /// else country): PRESUMED_SWAPPED_COORDINATE, PRESUMED_NEGATED_LATITUDE / _LONGITUDE, COUNTRY_COORDINATE_MISMATCH.
-    public static func coordinates(_ fields: RecordTerms) -> [QualityFlag] {
+    static func coordinates(_ fields: RecordTerms, into found: inout QualityFindings) {
         let latText = value(fields, .decimalLatitude), lonText = value(fields, .decimalLongitude)
-        if latText == nil, lonText == nil { return [] }
-        var flags: [QualityFlag] = []
+        if latText == nil, lonText == nil { return }
         if (latText == nil) != (lonText == nil) {
             let (given, missing, text) = latText != nil
                 ? ("decimalLatitude", "decimalLongitude", latText!) : ("decimalLongitude", "decimalLatitude", lonText!)
-            flags.append(QualityFlag(
+            found.add(
                 code: .coordinateInvalid, severity: .error, terms: ["decimalLatitude", "decimalLongitude"],
-                message: "\(given) is \(quoted(text)) but \(missing) is empty: a point needs both."))
+                message: "\(given) is \(quoted(text)) but \(missing) is empty: a point needs both.")
         }
         let lat = latText.flatMap(decimal), lon = lonText.flatMap(decimal)
-        for (term, text, number, hemispheres) in [
-            ("decimalLatitude", latText, lat, ("N", "S")), ("decimalLongitude", lonText, lon, ("E", "W")),
-        ] where number == nil {
-            guard let text else { continue }
-            var changes: [String: String?] = [:], hint = ""
-            if let signed = signedFromHemisphere(text, positive: hemispheres.0, negative: hemispheres.1) {
-                changes[term] = signed
-                hint = " (perhaps \(signed))"
-            }
-            flags.append(QualityFlag(
+        func notDegrees(_ term: String, _ text: String, positive: String, negative: String) {
+            let signed = signedFromHemisphere(text, positive: positive, negative: negative)
+            found.add(
                 code: .coordinateInvalid, severity: .error, terms: [term],
-                message: "\(term) \(quoted(text)) is not a decimal number of degrees\(hint).",
-                suggestedChanges: changes))
+                message: "\(term) \(quoted(text)) is not a decimal number of degrees\(signed.map { " (perhaps \($0))" } ?? "").",
+                suggestedChanges: signed.map { [term: $0] } ?? [:])
         }
+        if lat == nil, let latText { notDegrees("decimalLatitude", latText, positive: "N", negative: "S") }
+        if lon == nil, let lonText { notDegrees("decimalLongitude", lonText, positive: "E", negative: "W") }
         let latOut = lat.map { abs($0) > 90 } ?? false, lonOut = lon.map { abs($0) > 180 } ?? false
         if latOut || lonOut {
             var parts: [String] = [], terms: [String] = []
@@ -65,86 +70,85 @@ public enum QualityChecks {
                 parts.append("decimalLongitude \(lonText) is outside −180 to 180")
                 terms.append("decimalLongitude")
             }
-            flags.append(QualityFlag(
+            found.add(
                 code: .coordinateOutOfRange, severity: .error, terms: terms,
-                message: parts.joined(separator: ", and ") + "."))
+                message: parts.joined(separator: ", and ") + ".")
         }
-        guard let lat, let lon, let latText, let lonText else { return flags }
+        guard let lat, let lon, let latText, let lonText else { return }
         if lat == 0, lon == 0 {
-            return flags + [QualityFlag(
+            found.add(
                 code: .zeroCoordinate, severity: .warning, terms: ["decimalLatitude", "decimalLongitude"],
                 message: "decimalLatitude \(latText) and decimalLongitude \(lonText) are both zero, which usually means "
                     + "the coordinates were not known.",
-                suggestedChanges: ["decimalLatitude": nil, "decimalLongitude": nil])]
+                suggestedChanges: ["decimalLatitude": nil, "decimalLongitude": nil])
+            return
         }
-        guard let statedCountry = statedCountry(fields) else { return flags }
-        let (code, codeTerm) = statedCountry
+        guard let (code, codeTerm) = statedCountry(fields) else { return }
         let atlas = CountryAtlas.shared
-        guard let outline = atlas.outline(code) else { return flags }
+        guard let outline = atlas.outline(code) else { return }
+        let isPoint = !latOut && !lonOut
         // The common case: the point is inside the stated country.
-        if abs(lat) <= 90, abs(lon) <= 180, outline.contains(latitude: lat, longitude: lon) { return flags }
-        let countryName = atlas.country(code: code)?.commonName ?? code
-        let stated = codeTerm == "countryCode" ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields[.country] ?? "")))"
+        if isPoint, outline.contains(latitude: lat, longitude: lon) { return }
         var uncertaintyKilometres = 0.0
         if let text = value(fields, .coordinateUncertaintyInMeters), let metres = decimal(text), metres > 0, metres <= 20_037_509 {
             uncertaintyKilometres = metres / 1000
         }
         /// Inside the country, or near enough: within the tolerance at borders (when the point is in another
-        /// country) or at coasts (when it is in none), plus the record's own uncertainty.
-        func nearEnough(_ lat: Double, _ lon: Double) -> (Bool, [String]) {
-            if outline.contains(latitude: lat, longitude: lon) { return (true, []) }
-            let containing = atlas.countries(containingLatitude: lat, longitude: lon)
-            let tolerance = (containing.isEmpty ? coastToleranceKilometres : landBorderToleranceKilometres) + uncertaintyKilometres
-            return (outline.isWithin(tolerance, latitude: lat, longitude: lon), containing)
+        /// country) or at coasts (when it is in none), plus the record's own uncertainty. Which of the two it is
+        /// matters only for a point between them, and finding the countries a point is in costs more than the rest.
+        func nearEnough(_ lat: Double, _ lon: Double) -> Bool {
+            if outline.contains(latitude: lat, longitude: lon) { return true }
+            guard outline.isWithin(coastToleranceKilometres + uncertaintyKilometres, latitude: lat, longitude: lon) else { return false }
+            if outline.isWithin(landBorderToleranceKilometres + uncertaintyKilometres, latitude: lat, longitude: lon) { return true }
+            return atlas.countries(containingLatitude: lat, longitude: lon).isEmpty
         }
-        var distance: Double? = nil, containing: [String] = []
-        if !latOut, !lonOut {
-            let (near, inCountries) = nearEnough(lat, lon)
-            if near { return flags }
-            containing = inCountries
-            distance = outline.distanceKilometres(latitude: lat, longitude: lon)
+        if isPoint, nearEnough(lat, lon) { return }
+        /// Where the point is, for a message: made only when a message is.
+        func place() -> String {
+            let countryName = atlas.country(code: code)?.commonName ?? code
+            let stated = codeTerm == "countryCode"
+                ? "\(countryName) (countryCode \(code))" : "\(countryName) (country \(quoted(fields[.country] ?? "")))"
+            guard isPoint else { return "not a valid point in \(stated)" }
+            let km = Int(outline.distanceKilometres(latitude: lat, longitude: lon).rounded())
+            let names = atlas.countries(containingLatitude: lat, longitude: lon).compactMap { atlas.country(code: $0)?.commonName }
+            let whereItIs = names.isEmpty ? "" : ", in \(names.joined(separator: " or "))"
+            return "about \(km) km outside \(stated)\(whereItIs)"
         }
+        func point() -> String { "decimalLatitude \(latText), decimalLongitude \(lonText)" }
+        func terms() -> [String] { ["decimalLatitude", "decimalLongitude", codeTerm] }
         // The point is outside the stated country: would exchanging or negating the coordinates put it inside? A
         // candidate inside the outline wins over one only near it.
         let candidates: [(QualityCode, Double, Double)] = [
             (.presumedSwappedCoordinate, lon, lat), (.presumedNegatedLatitude, -lat, lon), (.presumedNegatedLongitude, lat, -lon),
         ].filter { abs($0.1) <= 90 && abs($0.2) <= 180 && moved(lat, lon, $0.1, $0.2) }
         let inside = candidates.first { outline.contains(latitude: $0.1, longitude: $0.2) }
-        if let (flagCode, _, _) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2).0 }) {
-            let (changes, how): ([String: String?], String) = switch flagCode {
-            case .presumedSwappedCoordinate:
-                (["decimalLatitude": lonText, "decimalLongitude": latText], "with latitude and longitude exchanged")
-            case .presumedNegatedLatitude: (["decimalLatitude": negated(latText)], "with the latitude's sign changed")
-            default: (["decimalLongitude": negated(lonText)], "with the longitude's sign changed")  // .presumedNegatedLongitude
+        if let (flagCode, _, _) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2) }) {
+            func correction() -> (changes: [String: String?], how: String) {
+                switch flagCode {
+                case .presumedSwappedCoordinate:
+                    (["decimalLatitude": lonText, "decimalLongitude": latText], "with latitude and longitude exchanged")
+                case .presumedNegatedLatitude: (["decimalLatitude": negated(latText)], "with the latitude's sign changed")
+                default: (["decimalLongitude": negated(lonText)], "with the longitude's sign changed")  // .presumedNegatedLongitude
+                }
             }
-            flags.append(QualityFlag(
-                code: flagCode, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
-                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
-                    + "\(how) it is \(inside != nil ? "inside" : "at the edge of") it.",
-                suggestedChanges: changes))
-            return flags
+            found.add(
+                code: flagCode, severity: .warning, terms: terms(),
+                message: "\(point()) is \(place()); \(correction().how) it is \(inside != nil ? "inside" : "at the edge of") it.",
+                suggestedChanges: correction().changes)
+            return
         }
-        if !latOut, !lonOut, moved(lat, lon, -lat, -lon),
-            outline.contains(latitude: -lat, longitude: -lon)
-        {
-            flags.append(QualityFlag(
-                code: .presumedNegatedLatitude, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
-                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
-                    + "with the signs of both changed it is inside it.",
-                suggestedChanges: ["decimalLatitude": negated(latText), "decimalLongitude": negated(lonText)]))
-            flags.append(QualityFlag(
-                code: .presumedNegatedLongitude, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
-                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated)); "
-                    + "with the signs of both changed it is inside it.",
-                suggestedChanges: ["decimalLatitude": negated(latText), "decimalLongitude": negated(lonText)]))
-            return flags
+        if isPoint, moved(lat, lon, -lat, -lon), outline.contains(latitude: -lat, longitude: -lon) {
+            for flagCode in [QualityCode.presumedNegatedLatitude, .presumedNegatedLongitude] {
+                found.add(
+                    code: flagCode, severity: .warning, terms: terms(),
+                    message: "\(point()) is \(place()); with the signs of both changed it is inside it.",
+                    suggestedChanges: ["decimalLatitude": negated(latText), "decimalLongitude": negated(lonText)])
+            }
+            return
         }
-        if distance != nil {
-            flags.append(QualityFlag(
-                code: .countryCoordinateMismatch, severity: .warning, terms: ["decimalLatitude", "decimalLongitude", codeTerm],
-                message: "decimalLatitude \(latText), decimalLongitude \(lonText) is \(placeText(distance, containing, stated))."))
+        if isPoint {
+            found.add(code: .countryCoordinateMismatch, severity: .warning, terms: terms(), message: "\(point()) is \(place()).")
         }
-        return flags
     }
 
     /// The least a presumed swap or sign change must move the point, in degrees: a smaller move (a latitude of
@@ -153,14 +157,6 @@ public enum QualityChecks {
 
     private static func moved(_ lat: Double, _ lon: Double, _ newLat: Double, _ newLon: Double) -> Bool {
         max(abs(newLat - lat), abs(newLon - lon)) >= minimumCorrectionDegrees
-    }
-
-    private static func placeText(_ distance: Double?, _ containing: [String], _ stated: String) -> String {
-        guard let distance else { return "not a valid point in \(stated)" }
-        let km = Int(distance.rounded())
-        let names = containing.compactMap { CountryAtlas.shared.country(code: $0)?.commonName }
-        let whereItIs = names.isEmpty ? "" : ", in \(names.joined(separator: " or "))"
-        return "about \(km) km outside \(stated)\(whereItIs)"
     }
 
     /// The country the record says it is in: a valid countryCode (or one that is a name or alpha-3 code for one),
@@ -178,10 +174,9 @@ public enum QualityChecks {
     // MARK: Country
 
     /// COUNTRY_INVALID (countryCode: error; country: warning) and COUNTRY_MISMATCH.
-    public static func country(_ fields: RecordTerms) -> [QualityFlag] {
+    static func country(_ fields: RecordTerms, into found: inout QualityFindings) {
         let atlas = CountryAtlas.shared
         let codeText = value(fields, .countryCode), nameText = value(fields, .country)
-        var flags: [QualityFlag] = []
         var codeCountry: String? = nil, nameCountry: String? = nil
         if let codeText {
             if atlas.country(code: codeText) != nil {
@@ -193,10 +188,10 @@ public enum QualityChecks {
                     changes["countryCode"] = codeCountry
                     hint = "; it reads as \(codeCountry) (\(atlas.country(code: codeCountry)?.commonName ?? codeCountry))"
                 }
-                flags.append(QualityFlag(
+                found.add(
                     code: .countryInvalid, severity: .error, terms: ["countryCode"],
                     message: "countryCode \(quoted(codeText)) is not an ISO 3166-1 alpha-2 code\(hint).",
-                    suggestedChanges: changes))
+                    suggestedChanges: changes)
             }
         }
         if let nameText {
@@ -207,10 +202,10 @@ public enum QualityChecks {
                     changes["country"] = known.commonName
                     hint = "; countryCode says \(known.commonName)"
                 }
-                flags.append(QualityFlag(
+                found.add(
                     code: .countryInvalid, severity: .warning, terms: ["country"],
                     message: "country \(quoted(nameText)) is not the name of a country in ISO 3166-1\(hint).",
-                    suggestedChanges: changes))
+                    suggestedChanges: changes)
             }
         }
         if let codeCountry, let nameCountry, codeCountry != nameCountry, let codeText, let nameText {
@@ -226,12 +221,11 @@ public enum QualityChecks {
                 }
             }
             let codeName = atlas.country(code: codeCountry)?.commonName ?? codeCountry
-            flags.append(QualityFlag(
+            found.add(
                 code: .countryMismatch, severity: .warning, terms: ["country", "countryCode"],
                 message: "country \(quoted(nameText)) is \(nameCountry), but countryCode \(quoted(codeText)) is \(codeName).",
-                suggestedChanges: changes))
+                suggestedChanges: changes)
         }
-        return flags
     }
 
     // MARK: Dates
@@ -241,32 +235,31 @@ public enum QualityChecks {
 
     /// RECORDED_DATE_INVALID, RECORDED_DATE_UNLIKELY and RECORDED_DATE_MISMATCH over eventDate, year, month, day,
     /// startDayOfYear and endDayOfYear. `now`: milliseconds since 1970-01-01T00:00:00Z.
-    public static func dates(_ fields: RecordTerms, now: Int64) -> [QualityFlag] {
+    static func dates(_ fields: RecordTerms, now: Int64, into found: inout QualityFindings) {
         let today = CivilDate(epochMilliseconds: now)
-        var flags: [QualityFlag] = []
         let eventText = value(fields, .eventDate)
         var interval: EventDateInterval? = nil
         if let eventText {
             interval = EventDateInterval.parse(eventText)
             if let interval {
                 if interval.start > today {
-                    flags.append(QualityFlag(
+                    found.add(
                         code: .recordedDateUnlikely, severity: .error, terms: ["eventDate"],
-                        message: "eventDate \(quoted(eventText)) is in the future (after \(today))."))
+                        message: "eventDate \(quoted(eventText)) is in the future (after \(today)).")
                 } else if interval.end.year > today.year {
-                    flags.append(QualityFlag(
+                    found.add(
                         code: .recordedDateUnlikely, severity: .warning, terms: ["eventDate"],
-                        message: "eventDate \(quoted(eventText)) ends in the future (\(interval.end), after \(today))."))
+                        message: "eventDate \(quoted(eventText)) ends in the future (\(interval.end), after \(today)).")
                 } else if interval.start < earliestValidDate {
-                    flags.append(QualityFlag(
+                    found.add(
                         code: .recordedDateUnlikely, severity: .warning, terms: ["eventDate"],
-                        message: "eventDate \(quoted(eventText)) is before \(earliestValidDate), the start of the Gregorian calendar."))
+                        message: "eventDate \(quoted(eventText)) is before \(earliestValidDate), the start of the Gregorian calendar.")
                 }
             } else {
-                flags.append(QualityFlag(
+                found.add(
                     code: .recordedDateInvalid, severity: .error, terms: ["eventDate"],
                     message: "eventDate \(quoted(eventText)) is not an ISO 8601 date or interval (such as 1963-03-08, "
-                        + "1963-03, 1963 or 1949-01-15/1949-01-20)."))
+                        + "1963-03, 1963 or 1949-01-15/1949-01-20).")
             }
         }
         let yearText = value(fields, .year), monthText = value(fields, .month), dayText = value(fields, .day)
@@ -275,27 +268,27 @@ public enum QualityChecks {
             if let y = integer(yearText) {
                 year = y
                 if y > today.year {
-                    flags.append(QualityFlag(
+                    found.add(
                         code: .recordedDateUnlikely, severity: .error, terms: ["year"],
-                        message: "year \(yearText) is in the future (after \(today.year))."))
+                        message: "year \(yearText) is in the future (after \(today.year)).")
                 } else if y < earliestValidDate.year {
-                    flags.append(QualityFlag(
+                    found.add(
                         code: .recordedDateUnlikely, severity: .warning, terms: ["year"],
-                        message: "year \(yearText) is before \(earliestValidDate.year), the start of the Gregorian calendar."))
+                        message: "year \(yearText) is before \(earliestValidDate.year), the start of the Gregorian calendar.")
                 }
             } else {
-                flags.append(QualityFlag(
+                found.add(
                     code: .recordedDateInvalid, severity: .error, terms: ["year"],
-                    message: "year \(quoted(yearText)) is not a whole number."))
+                    message: "year \(quoted(yearText)) is not a whole number.")
             }
         }
         if let monthText {
             if let m = integer(monthText), (1...12).contains(m) {
                 month = m
             } else {
-                flags.append(QualityFlag(
+                found.add(
                     code: .recordedDateInvalid, severity: .error, terms: ["month"],
-                    message: "month \(quoted(monthText)) is not a whole number from 1 to 12."))
+                    message: "month \(quoted(monthText)) is not a whole number from 1 to 12.")
             }
         }
         if let dayText {
@@ -307,16 +300,16 @@ public enum QualityChecks {
                     if d > limit {
                         let terms = month == 2 && d == 29 ? ["day", "month", "year"] : ["day", "month"]
                         let which = month == 2 && d == 29 ? "February \(yearText ?? "")" : "month \(monthText ?? "")"
-                        flags.append(QualityFlag(
+                        found.add(
                             code: .recordedDateInvalid, severity: .error, terms: terms,
-                            message: "day \(dayText) is not a day of \(which) (it has \(limit) days)."))
+                            message: "day \(dayText) is not a day of \(which) (it has \(limit) days).")
                         day = nil
                     }
                 }
             } else {
-                flags.append(QualityFlag(
+                found.add(
                     code: .recordedDateInvalid, severity: .error, terms: ["day"],
-                    message: "day \(quoted(dayText)) is not a whole number from 1 to 31."))
+                    message: "day \(quoted(dayText)) is not a whole number from 1 to 31.")
             }
         }
         if let interval, let eventText {
@@ -353,12 +346,11 @@ public enum QualityChecks {
             }
             if !disagreements.isEmpty {
                 let span = interval.start == interval.end ? "\(interval.start)" : "\(interval.start) to \(interval.end)"
-                flags.append(QualityFlag(
+                found.add(
                     code: .recordedDateMismatch, severity: .warning, terms: ["eventDate"] + terms,
-                    message: "eventDate \(quoted(eventText)) is \(span), but " + disagreements.joined(separator: ", ") + "."))
+                    message: "eventDate \(quoted(eventText)) is \(span), but " + disagreements.joined(separator: ", ") + ".")
             }
         }
-        return flags
     }
 
     // MARK: Vocabularies
@@ -373,18 +365,18 @@ public enum QualityChecks {
         uniqueKeysWithValues: basisOfRecordValues.map { ($0.lowercased(), $0) })
 
     /// BASIS_OF_RECORD_INVALID; suggests the value when only case or spaces differ ("preserved specimen").
-    public static func basisOfRecord(_ fields: RecordTerms) -> [QualityFlag] {
-        guard let text = value(fields, .basisOfRecord), !basisOfRecordValues.contains(text) else { return [] }
+    static func basisOfRecord(_ fields: RecordTerms, into found: inout QualityFindings) {
+        guard let text = value(fields, .basisOfRecord), !basisOfRecordValues.contains(text) else { return }
         let folded = text.lowercased().filter { $0 != " " && $0 != "_" && $0 != "-" }
         var changes: [String: String?] = [:], hint = ""
         if let standard = basisOfRecordFolded[folded] {
             changes["basisOfRecord"] = standard
             hint = "; it should be written \(standard)"
         }
-        return [QualityFlag(
+        found.add(
             code: .basisOfRecordInvalid, severity: .error, terms: ["basisOfRecord"],
             message: "basisOfRecord \(quoted(text)) is not a Darwin Core basisOfRecord value\(hint).",
-            suggestedChanges: changes)]
+            suggestedChanges: changes)
     }
 
     /// GBIF's type status vocabulary (concept names, lower case, without hyphens or spaces).
@@ -399,8 +391,8 @@ public enum QualityChecks {
 
     /// TYPE_STATUS_INVALID: the first word of each `|`-separated part must be a type status (any case; plurals and
     /// hyphens allowed: "Paratypes", "ex-type"). "Holotype of Aus bus" is valid.
-    public static func typeStatus(_ fields: RecordTerms) -> [QualityFlag] {
-        guard let text = value(fields, .typeStatus) else { return [] }
+    static func typeStatus(_ fields: RecordTerms, into found: inout QualityFindings) {
+        guard let text = value(fields, .typeStatus) else { return }
         var bad: [String] = []
         for part in text.split(separator: "|") {
             let word = part.split(whereSeparator: { $0 == " " || $0 == "\t" }).first.map(String.init) ?? ""
@@ -410,75 +402,69 @@ public enum QualityChecks {
                 bad.append(word.isEmpty ? String(part) : word)
             }
         }
-        guard !bad.isEmpty else { return [] }
-        return [QualityFlag(
+        guard !bad.isEmpty else { return }
+        found.add(
             code: .typeStatusInvalid, severity: .warning, terms: ["typeStatus"],
-            message: "typeStatus \(quoted(text)): \(bad.map(quoted).joined(separator: ", ")) is not a type status in GBIF's vocabulary.")]
+            message: "typeStatus \(quoted(text)): \(bad.map(quoted).joined(separator: ", ")) is not a type status in GBIF's vocabulary.")
     }
 
     // MARK: Measurements
 
     /// COORDINATE_UNCERTAINTY_METERS_INVALID: not a number from 1 to 20,037,509 metres (half the Equator).
-    public static func coordinateUncertainty(_ fields: RecordTerms) -> [QualityFlag] {
-        guard let text = value(fields, .coordinateUncertaintyInMeters) else { return [] }
+    static func coordinateUncertainty(_ fields: RecordTerms, into found: inout QualityFindings) {
+        guard let text = value(fields, .coordinateUncertaintyInMeters) else { return }
         let why: String
         if let metres = decimal(text) {
-            if metres >= 1, metres <= 20_037_509 { return [] }
+            if metres >= 1, metres <= 20_037_509 { return }
             why = metres < 1 ? "less than 1 metre" : "more than half the Equator (20,037,509 m)"
         } else {
             why = "not a number of metres"
         }
-        return [QualityFlag(
+        found.add(
             code: .coordinateUncertaintyMetersInvalid, severity: .error, terms: ["coordinateUncertaintyInMeters"],
-            message: "coordinateUncertaintyInMeters \(quoted(text)) is \(why).")]
+            message: "coordinateUncertaintyInMeters \(quoted(text)) is \(why).")
     }
 
     /// DEPTH_UNLIKELY: each depth a number from 0 to 11,000 m, and the minimum no more than the maximum.
-    public static func depth(_ fields: RecordTerms) -> [QualityFlag] {
-        range(fields, minTerm: .minimumDepthInMeters, maxTerm: .maximumDepthInMeters, code: .depthUnlikely,
+    static func depth(_ fields: RecordTerms, into found: inout QualityFindings) {
+        range(fields, into: &found, minTerm: .minimumDepthInMeters, maxTerm: .maximumDepthInMeters, code: .depthUnlikely,
               valid: 0...11_000, outside: { $0 < 0 ? "negative (depths are measured down from the surface)" : "deeper than the deepest ocean (11,000 m)" })
     }
 
     /// ELEVATION_UNLIKELY: each elevation a number from −430 m (the Dead Sea shore) to 8,850 m (Everest), and the
     /// minimum no more than the maximum.
-    public static func elevation(_ fields: RecordTerms) -> [QualityFlag] {
-        range(fields, minTerm: .minimumElevationInMeters, maxTerm: .maximumElevationInMeters, code: .elevationUnlikely,
+    static func elevation(_ fields: RecordTerms, into found: inout QualityFindings) {
+        range(fields, into: &found, minTerm: .minimumElevationInMeters, maxTerm: .maximumElevationInMeters, code: .elevationUnlikely,
               valid: -430...8_850, outside: { $0 < 0 ? "lower than the lowest land (−430 m)" : "higher than Everest (8,850 m)" })
     }
 
     private static func range(
-        _ fields: RecordTerms, minTerm: RecordTerms.Term, maxTerm: RecordTerms.Term, code: QualityCode, valid: ClosedRange<Double>,
-        outside: (Double) -> String
-    ) -> [QualityFlag] {
-        var flags: [QualityFlag] = []
-        var numbers: [Double?] = []
-        for term in [minTerm, maxTerm] {
+        _ fields: RecordTerms, into found: inout QualityFindings, minTerm: RecordTerms.Term, maxTerm: RecordTerms.Term, code: QualityCode,
+        valid: ClosedRange<Double>, outside: (Double) -> String
+    ) {
+        func number(_ term: RecordTerms.Term) -> Double? {
+            guard let text = value(fields, term) else { return nil }
             let name = term.name
-            guard let text = value(fields, term) else {
-                numbers.append(nil)
-                continue
-            }
             guard let number = decimal(text) else {
-                numbers.append(nil)
-                flags.append(QualityFlag(
-                    code: code, severity: .warning, terms: [name], message: "\(name) \(quoted(text)) is not a number of metres."))
-                continue
+                found.add(
+                    code: code, severity: .warning, terms: [name], message: "\(name) \(quoted(text)) is not a number of metres.")
+                return nil
             }
-            numbers.append(number)
             if !valid.contains(number) {
-                flags.append(QualityFlag(
-                    code: code, severity: .warning, terms: [name], message: "\(name) \(text) is \(outside(number))."))
+                found.add(
+                    code: code, severity: .warning, terms: [name], message: "\(name) \(text) is \(outside(number)).")
             }
+            return number
         }
-        if let low = numbers[0], let high = numbers[1], low > high, let lowText = value(fields, minTerm),
+        let low = number(minTerm), high = number(maxTerm)
+        if let low, let high, low > high, let lowText = value(fields, minTerm),
             let highText = value(fields, maxTerm)
         {
-            flags.append(QualityFlag(
+            found.add(
                 code: code, severity: .warning, terms: [minTerm.name, maxTerm.name],
                 message: "\(minTerm.name) \(lowText) is more than \(maxTerm.name) \(highText); they look exchanged.",
-                suggestedChanges: [minTerm.name: highText, maxTerm.name: lowText]))
+                suggestedChanges: [minTerm.name: highText, maxTerm.name: lowText])
         }
-        return flags
     }
 
     // MARK: Names
@@ -603,9 +589,8 @@ public enum QualityChecks {
 
     /// TAXON_RANK_INCONSISTENT: taxonRank against the shape of scientificName (one word, two, three, "sp."), and
     /// genericName, specificEpithet and infraspecificEpithet against the words of scientificName.
-    public static func taxonRank(_ fields: RecordTerms) -> [QualityFlag] {
-        guard let nameText = value(fields, .scientificName), let parsed = parseName(nameText) else { return [] }
-        var flags: [QualityFlag] = []
+    static func taxonRank(_ fields: RecordTerms, into found: inout QualityFindings) {
+        guard let nameText = value(fields, .scientificName), let parsed = parseName(nameText) else { return }
         if let rankText = value(fields, .taxonRank) {
             let rank = rankText.lowercased()
             var problem: String? = nil, suggestion: String? = nil
@@ -627,23 +612,21 @@ public enum QualityChecks {
             if let problem {
                 var changes: [String: String?] = [:]
                 if let suggestion { changes["taxonRank"] = suggestion }
-                flags.append(QualityFlag(
+                found.add(
                     code: .taxonRankInconsistent, severity: .warning, terms: ["taxonRank", "scientificName"],
                     message: "taxonRank is \(quoted(rankText)) but scientificName \(quoted(nameText)) \(problem).",
-                    suggestedChanges: changes))
+                    suggestedChanges: changes)
             }
         }
-        for (term, part) in [
-            (RecordTerms.Term.genericName, Optional(parsed.genus)), (.specificEpithet, parsed.specificEpithet),
-            (.infraspecificEpithet, parsed.infraspecificEpithet),
-        ] {
-            guard let given = value(fields, term), given != part, given.lowercased() != part?.lowercased() else { continue }
-            let what = part.map { "has \(quoted($0)) there" } ?? "has none"
-            flags.append(QualityFlag(
+        func compare(_ term: RecordTerms.Term, _ part: String?) {
+            guard let given = value(fields, term), given != part, given.lowercased() != part?.lowercased() else { return }
+            found.add(
                 code: .taxonRankInconsistent, severity: .warning, terms: ["scientificName", term.name],
-                message: "\(term.name) is \(quoted(given)) but scientificName \(quoted(nameText)) \(what)."))
+                message: "\(term.name) is \(quoted(given)) but scientificName \(quoted(nameText)) \(part.map { "has \(quoted($0)) there" } ?? "has none").")
         }
-        return flags
+        compare(.genericName, parsed.genus)
+        compare(.specificEpithet, parsed.specificEpithet)
+        compare(.infraspecificEpithet, parsed.infraspecificEpithet)
     }
 
     // MARK: Reading values

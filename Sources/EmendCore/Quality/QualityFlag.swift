@@ -82,6 +82,28 @@ public struct QualityFlag: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// What the checks find, as they find it: the flags whole, or (`codesOnly`) only their codes. A record's `flags` column
+/// needs only the codes, and imports and verify check every record: leaving the messages and suggested changes (and
+/// the distances and countries a message names) unmade is most of the cost of a point outside its country.
+struct QualityFindings {
+    let codesOnly: Bool
+    /// The flags, in the checks' order; none when `codesOnly`.
+    private(set) var flags: [QualityFlag] = []
+    /// The flags' codes, each once, in the order first found.
+    private(set) var codes: [QualityCode] = []
+
+    init(codesOnly: Bool) { self.codesOnly = codesOnly }
+
+    mutating func add(
+        code: QualityCode, severity: QualitySeverity, terms: @autoclosure () -> [String], message: @autoclosure () -> String,
+        suggestedChanges: @autoclosure () -> [String: String?] = [:]
+    ) {
+        if !codes.contains(code) { codes.append(code) }
+        guard !codesOnly else { return }
+        flags.append(QualityFlag(code: code, severity: severity, terms: terms(), message: message(), suggestedChanges: suggestedChanges()))
+    }
+}
+
 extension [QualityFlag] {
     /// The flags' codes, each once, in the flags' order: a record's `flags`.
     public var codes: [QualityCode] {
