@@ -142,8 +142,9 @@ struct RecordRow {
 
     /// Decimal degrees when both are present and in range; the quality checks deal with the rest.
     private static func coordinates(_ terms: RecordTerms) -> (latitude: Double, longitude: Double)? {
-        guard let latitude = terms[.decimalLatitude].flatMap(Double.init),
-            let longitude = terms[.decimalLongitude].flatMap(Double.init),
+        // A plain decimal, as nearly every coordinate is, is read without strtod.
+        func number(_ text: String) -> Double? { QualityChecks.decimal(text) ?? Double(text) }
+        guard let latitude = terms[.decimalLatitude].flatMap(number), let longitude = terms[.decimalLongitude].flatMap(number),
             (-90...90).contains(latitude), (-180...180).contains(longitude)
         else { return nil }
         return (latitude, longitude)

@@ -520,7 +520,7 @@ extension Store {
             }
             if summary.count == 0 { summary.firstCreated = created }
             summary.lastCreated = created
-            summary.digest.add(values)
+            summary.digest.add(columnsOf: handle, count: Int32(values.count))
             summary.flags += Int64(expected!.flags.count)
             summary.tally.add(expected!)
             summary.count += 1
@@ -608,7 +608,9 @@ extension Store {
     private static let recordColumns = ["proposals": ["institution_code", "collection_code", "dataset_id"]]
 }
 
-/// An order-independent digest of rows: the sum, lane by lane modulo 2^64, of each row's SHA-256.
+/// An order-independent digest of rows: the sum, lane by lane modulo 2^64, of each row's SHA-256. A row is hashed as
+/// its values in order, each as its type letter, then its bits or its length and bytes: numbers as eight bytes, not
+/// as text (formatting them was a third of the digest's work).
 struct RowDigest {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
@@ -616,34 +618,53 @@ struct RowDigest {
     private var buffer: [UInt8] = []
 
     mutating func add(_ values: [DatabaseValue]) {
-        // Each value as its type letter, then its bits or its length and bytes, all hashed at once: numbers as eight
-        // bytes, not as text (formatting them was a third of the digest's work).
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(2048)
-        func append(_ number: UInt64) {
-            withUnsafeBytes(of: number.bigEndian) { buffer.append(contentsOf: $0) }
-        }
+        startRow()
         for value in values {
             switch value.storage {
             case .null: buffer.append(0)
-            case .int64(let number):
-                buffer.append(UInt8(ascii: "i"))
-                append(UInt64(bitPattern: number))
-            case .double(let number):
-                buffer.append(UInt8(ascii: "d"))
-                append(number.bitPattern)
-            case .string(var text):
-                buffer.append(UInt8(ascii: "s"))
-                text.withUTF8 { utf8 in
-                    append(UInt64(utf8.count))
-                    buffer.append(contentsOf: utf8)
-                }
-            case .blob(let data):
-                buffer.append(UInt8(ascii: "b"))
-                append(UInt64(data.count))
-                buffer.append(contentsOf: data)
+            case .int64(let number): append("i", UInt64(bitPattern: number))
+            case .double(let number): append("d", number.bitPattern)
+            case .string(var text): text.withUTF8 { append("s", UnsafeRawBufferPointer($0)) }
+            case .blob(let data): data.withUnsafeBytes { append("b", $0) }
             }
         }
+        endRow()
+    }
+
+    /// Adds the row of a statement's first `columns` columns, read straight from SQLite's buffers: the same as adding
+    /// their values.
+    mutating func add(columnsOf handle: SQLiteStatement, count columns: Int32) {
+        startRow()
+        for column in 0..<columns {
+            switch sqlite3_column_type(handle, column) {
+            case SQLITE_INTEGER: append("i", UInt64(bitPattern: sqlite3_column_int64(handle, column)))
+            case SQLITE_FLOAT: append("d", sqlite3_column_double(handle, column).bitPattern)
+            case SQLITE_TEXT:
+                append("s", UnsafeRawBufferPointer(start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column))))
+            case SQLITE_BLOB:
+                append("b", UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column))))
+            default: buffer.append(0)
+            }
+        }
+        endRow()
+    }
+
+    private mutating func startRow() {
+        buffer.removeAll(keepingCapacity: true)
+        buffer.reserveCapacity(2048)
+    }
+
+    private mutating func append(_ type: Unicode.Scalar, _ bits: UInt64) {
+        buffer.append(UInt8(ascii: type))
+        withUnsafeBytes(of: bits.bigEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    private mutating func append(_ type: Unicode.Scalar, _ bytes: UnsafeRawBufferPointer) {
+        append(type, UInt64(bytes.count))
+        buffer.append(contentsOf: bytes)
+    }
+
+    private mutating func endRow() {
         let hash = buffer.withUnsafeBytes { sha256($0) }
         hash.withUnsafeBytes { hash in
             func lane(_ index: Int) -> UInt64 { UInt64(bigEndian: hash.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
@@ -794,10 +815,13 @@ private struct CanonicalScanner {
                 special |= (backslash &- 0x0101_0101_0101_0101) & ~backslash
                 special |= (word &- 0x2020_2020_2020_2020) & ~word
                 if ascii { special |= word }
-                if special & 0x8080_8080_8080_8080 == 0 {
+                special &= 0x8080_8080_8080_8080
+                guard special != 0 else {
                     position += 8
                     continue
                 }
+                // The lowest flagged byte is the first special one (a borrow only flags bytes above it): go straight there.
+                position += special.trailingZeroBitCount / 8
             }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {

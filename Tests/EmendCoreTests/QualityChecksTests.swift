@@ -260,4 +260,22 @@ import Testing
         // Given a record's fields, When only the codes are asked for, Then they are those of the flags made whole
         #expect(QualityChecks.codes(fields, now: now) == QualityChecks.check(fields, now: now).codes)
     }
+
+    @Test func plainDecimalsReadAsDoubleReadsThem() {
+        // Given plain decimals of up to 18 digits, with a sign or without, the point anywhere or nowhere
+        var generator = SystemRandomNumberGenerator()
+        var texts = ["0", "-0", "-0.0", "+1.5", ".5", "5.", "-51.66", "0.1", "0.3", "123456789012345", "1234567890123456"]
+        for _ in 0..<20_000 {
+            let digits = String((0..<Int.random(in: 1...18, using: &generator)).map { _ in "0123456789".randomElement(using: &generator)! })
+            let point = Int.random(in: 0...digits.count, using: &generator)
+            let sign = ["", "-", "+"].randomElement(using: &generator)!
+            texts.append(sign + digits.prefix(point) + "." + digits.dropFirst(point))
+        }
+
+        // Then each reads as the same Double, bit for bit, as Double(_:) reads it
+        for text in texts {
+            #expect(QualityChecks.decimal(text)?.bitPattern == Double(text)?.bitPattern, "\(text)")
+        }
+        #expect(QualityChecks.decimal("1e5") == nil && QualityChecks.decimal("1.2.3") == nil && QualityChecks.decimal("-") == nil)
+    }
 }

@@ -481,13 +481,40 @@ public enum QualityChecks {
         "subspecies", "variety", "subvariety", "form", "forma", "subform", "infraspecificname", "infrasubspecificname",
         "convariety", "race", "natio", "morph", "aberration",
     ]
-    private static let rankMarkers: [String: String] = [
+    private static let rankMarkers: Vocabulary = [
         "subsp.": "subspecies", "subsp": "subspecies", "ssp.": "subspecies", "ssp": "subspecies", "var.": "variety",
         "var": "variety", "subvar.": "subvariety", "f.": "form", "forma": "form", "fo.": "form", "subf.": "subform",
         "morph": "morph", "ab.": "aberration",
     ]
-    private static let qualifiers: Set<String> = ["cf.", "cf", "aff.", "aff", "?", "nr.", "near", "sp.nov.", "×", "x"]
-    private static let indeterminate: Set<String> = ["sp.", "sp", "spp.", "spp", "indet.", "indet", "sp.indet."]
+    private static let qualifiers = Vocabulary(["cf.", "cf", "aff.", "aff", "?", "nr.", "near", "sp.nov.", "×", "x"])
+    private static let indeterminate = Vocabulary(["sp.", "sp", "spp.", "spp", "indet.", "indet", "sp.indet."])
+
+    /// Words the parts of a name are looked up in by their bytes, each with what it means (or itself). Most tokens
+    /// are ASCII and differ from every word in length or first letter: looking them up makes no String.
+    struct Vocabulary: ExpressibleByDictionaryLiteral {
+        private let entries: [(word: [UInt8], meaning: String)]
+
+        init(_ words: [String]) { entries = words.map { (Array($0.utf8), $0) } }
+
+        init(dictionaryLiteral elements: (String, String)...) { entries = elements.map { (Array($0.utf8), $1) } }
+
+        /// What the token means, as it is.
+        func meaning(of token: UnsafeBufferPointer<UInt8>) -> String? {
+            entries.first { $0.word.elementsEqual(token) }?.meaning
+        }
+
+        /// What the token means, lower-cased (ASCII byte by byte; anything else as `lowercased()` has it).
+        func meaning(ofLowercased token: UnsafeBufferPointer<UInt8>) -> String? {
+            guard token.allSatisfy({ $0 < 0x80 }) else {
+                let lowered = Array(String(decoding: token, as: UTF8.self).lowercased().utf8)
+                return entries.first { $0.word == lowered }?.meaning
+            }
+            return entries.first { entry in
+                entry.word.count == token.count
+                    && zip(entry.word, token).allSatisfy { word, byte in word == ((0x41...0x5A).contains(byte) ? byte | 0x20 : byte) }
+            }?.meaning
+        }
+    }
 
     /// The parts of a scientific name: "Hakea decurrens subsp. physocarpa W.R.Barker", "Aus (Bus) cus (Smith, 1900)",
     /// "Aus sp.", "Aus bus L. var. cus".
@@ -516,7 +543,7 @@ public enum QualityChecks {
             }
             if start >= 0 { tokens.append(start..<bytes.count) }
             func text(_ t: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[t]), as: UTF8.self) }
-            func lower(_ t: Range<Int>) -> String { text(t).lowercased() }
+            func token(_ t: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[t]) }
             func all(_ t: Range<Int>, _ test: (UInt8) -> Bool) -> Bool {
                 for i in t where !test(bytes[i]) { return false }
                 return true
@@ -528,8 +555,8 @@ public enum QualityChecks {
                 let f = bytes[t.lowerBound], l = bytes[t.upperBound - 1]
                 return (f >= 0x41 || f == 0x3F) && l != 0x2C && l != 0x29
             }
-            func isQualifier(_ t: Range<Int>) -> Bool { mayBeMarker(t) && qualifiers.contains(lower(t)) }
-            func marker(_ t: Range<Int>) -> String? { mayBeMarker(t) ? rankMarkers[lower(t)] : nil }
+            func isQualifier(_ t: Range<Int>) -> Bool { mayBeMarker(t) && qualifiers.meaning(ofLowercased: token(t)) != nil }
+            func marker(_ t: Range<Int>) -> String? { mayBeMarker(t) ? rankMarkers.meaning(ofLowercased: token(t)) : nil }
             func isGenus(_ t: Range<Int>) -> Bool {
                 let f = bytes[t.lowerBound]
                 guard (0x41...0x5A).contains(f) || f >= 0x80 else { return false }
@@ -538,7 +565,7 @@ public enum QualityChecks {
             func isEpithet(_ t: Range<Int>) -> Bool {
                 guard (0x61...0x7A).contains(bytes[t.lowerBound]) else { return false }
                 guard all(t, { (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }) else { return false }
-                return !(t.count <= 5 && authorParticles.contains(text(t)))
+                return !(t.count <= 5 && authorParticles.meaning(of: token(t)) != nil)
             }
             var i = 0
             func skipQualifiers() { while i < tokens.count, isQualifier(tokens[i]) { i += 1 } }
@@ -556,7 +583,7 @@ public enum QualityChecks {
             }
             skipQualifiers()
             guard i < tokens.count else { return parsed }
-            if tokens[i].count <= 10, indeterminate.contains(lower(tokens[i])) {
+            if tokens[i].count <= 10, indeterminate.meaning(ofLowercased: token(tokens[i])) != nil {
                 parsed.indeterminate = true
                 return parsed
             }
@@ -583,9 +610,9 @@ public enum QualityChecks {
         }
     }
 
-    private static let authorParticles: Set<String> = [
+    private static let authorParticles = Vocabulary([
         "de", "van", "von", "der", "den", "du", "da", "del", "della", "di", "la", "le", "ex", "et", "in", "and", "y", "zu", "ter",
-    ]
+    ])
 
     /// TAXON_RANK_INCONSISTENT: taxonRank against the shape of scientificName (one word, two, three, "sp."), and
     /// genericName, specificEpithet and infraspecificEpithet against the words of scientificName.
@@ -642,22 +669,33 @@ public enum QualityChecks {
         return trimmed.isEmpty ? nil : trimmed
     }
 
-    /// A plain decimal number: optional sign, digits, optional fraction. No exponents, hex, "inf" or "nan".
-    static func decimal(_ text: String) -> Double? {
-        var digits = 0, dots = 0, index = 0
+    /// A plain decimal number: optional sign, digits, optional fraction. No exponents, hex, "inf" or "nan". The same
+    /// Double as `Double(text)`.
+    public static func decimal(_ text: String) -> Double? {
+        var mantissa: UInt64 = 0, digits = 0, decimals = 0, dots = 0, index = 0, negative = false
         for b in text.utf8 {
             if b >= 0x30, b <= 0x39 {
                 digits += 1
+                decimals += dots
+                mantissa = mantissa &* 10 &+ UInt64(b - 0x30)
             } else if b == 0x2E {
                 dots += 1
-            } else if index != 0 || (b != 0x2D && b != 0x2B) {
+            } else if index == 0, b == 0x2D || b == 0x2B {
+                negative = b == 0x2D
+            } else {
                 return nil
             }
             index += 1
         }
         guard digits > 0, dots <= 1 else { return nil }
-        return Double(text)
+        // Clinger's fast path: up to 15 digits, the number and the power of ten are exact as Doubles, and one division
+        // rounds as strtod does. Coordinates are read so a million times in a verify, and strtod cost more.
+        guard digits <= 15 else { return Double(text) }
+        let magnitude = Double(mantissa) / powersOfTen[decimals]
+        return negative ? -magnitude : magnitude
     }
+
+    private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
 
     /// A whole number, optionally signed.
     static func integer(_ text: String) -> Int? {
