@@ -23,7 +23,7 @@ public enum CanonicalJSON {
     public static func write(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .string(let text): writeString(text, into: &out)
-        case .int(let number): out.append(contentsOf: String(number).utf8)
+        case .int(let number): writeInteger(number, into: &out)
         case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         case .array(let items):
@@ -39,6 +39,24 @@ public enum CanonicalJSON {
     }
 
     /// A map of strings (record fields) as a canonical JSON object, without building a `JSONValue` first.
+    /// A whole number in decimal, as `String(number)` writes it, without making the String: verify writes two for
+    /// every event it hashes.
+    public static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
+        if number < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = number.magnitude, digits = 1, rest = magnitude / 10
+        while rest != 0 {
+            digits += 1
+            rest /= 10
+        }
+        var index = out.count + digits
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        repeat {
+            index -= 1
+            out[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude != 0
+    }
+
     public static func write(_ fields: [String: String], into out: inout [UInt8]) {
         writeObject(fields, into: &out) { writeString($0, into: &$1) }
     }

@@ -309,11 +309,11 @@ extension Store {
             tail.append(contentsOf: #","recordedAt":"#.utf8)
             tail.append(contentsOf: recordedAt.json)
             tail.append(contentsOf: #","seq":"#.utf8)
-            tail.append(contentsOf: String(seq).utf8)
+            CanonicalJSON.writeInteger(seq, into: &tail)
             tail.append(contentsOf: #","stream":"#.utf8)
             appendJSONString(handle, 2, to: &tail)
             tail.append(contentsOf: #","streamVersion":"#.utf8)
-            tail.append(contentsOf: String(sqlite3_column_int64(handle, 3)).utf8)
+            CanonicalJSON.writeInteger(sqlite3_column_int64(handle, 3), into: &tail)
             tail.append(contentsOf: #","type":"#.utf8)
             appendJSONString(handle, 4, to: &tail)
             tail.append(UInt8(ascii: "}"))
@@ -511,8 +511,7 @@ extension Store {
                 created = first.seq
                 expected = current
             }
-            let values = expected!.values
-            for (index, value) in values.enumerated() where !Self.column(handle, Int32(index), holds: value) {
+            if let index = summary.digest.add(columnsOf: handle, holding: expected!.values) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
             guard created > summary.lastCreated else {
@@ -520,7 +519,6 @@ extension Store {
             }
             if summary.count == 0 { summary.firstCreated = created }
             summary.lastCreated = created
-            summary.digest.add(columnsOf: handle, count: Int32(values.count))
             summary.flags += Int64(expected!.flags.count)
             summary.tally.add(expected!)
             summary.count += 1
@@ -631,22 +629,46 @@ struct RowDigest {
         endRow()
     }
 
-    /// Adds the row of a statement's first `columns` columns, read straight from SQLite's buffers: the same as adding
-    /// their values.
-    mutating func add(columnsOf handle: SQLiteStatement, count columns: Int32) {
+    /// Adds the row of a statement's first columns, read straight from SQLite's buffers, when they hold `values` (type
+    /// and content): the stored row, each column read once. Otherwise adds nothing and returns the first column that
+    /// differs.
+    mutating func add(columnsOf handle: SQLiteStatement, holding values: [DatabaseValue]) -> Int? {
         startRow()
-        for column in 0..<columns {
-            switch sqlite3_column_type(handle, column) {
-            case SQLITE_INTEGER: append("i", UInt64(bitPattern: sqlite3_column_int64(handle, column)))
-            case SQLITE_FLOAT: append("d", sqlite3_column_double(handle, column).bitPattern)
-            case SQLITE_TEXT:
-                append("s", UnsafeRawBufferPointer(start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column))))
-            case SQLITE_BLOB:
-                append("b", UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column))))
-            default: buffer.append(0)
+        for (index, value) in values.enumerated() {
+            let column = Int32(index), type = sqlite3_column_type(handle, column)
+            func bytes() -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+            }
+            switch value.storage {
+            case .null:
+                guard type == SQLITE_NULL else { return index }
+                buffer.append(0)
+            case .int64(let number):
+                guard type == SQLITE_INTEGER, sqlite3_column_int64(handle, column) == number else { return index }
+                append("i", UInt64(bitPattern: number))
+            case .double(let number):
+                let stored = sqlite3_column_double(handle, column)
+                guard type == SQLITE_FLOAT, stored == number else { return index }
+                append("d", stored.bitPattern)
+            case .string(var text):
+                guard type == SQLITE_TEXT else { return index }
+                let stored = bytes()
+                guard text.withUTF8({ equal(UnsafeRawBufferPointer($0), stored) }) else { return index }
+                append("s", stored)
+            case .blob(let data):
+                guard type == SQLITE_BLOB else { return index }
+                let stored = bytes()
+                guard data.withUnsafeBytes({ equal($0, stored) }) else { return index }
+                append("b", stored)
             }
         }
         endRow()
+        return nil
+    }
+
+    /// memcmp: the generic `elementsEqual` goes byte by byte.
+    private func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     private mutating func startRow() {

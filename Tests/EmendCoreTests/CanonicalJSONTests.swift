@@ -84,4 +84,16 @@ import Testing
             }
         }
     }
+
+    @Test(arguments: [0, 1, -1, 9, 10, -10, 99, 100, 1_000_000, 999_999_999_999, Int64.max, Int64.min, Int64.min + 1] as [Int64])
+    func writesIntegersAsStringDoes(number: Int64) {
+        // Given a buffer with something in it already
+        var out = Array("x".utf8)
+
+        // When a number is written after it
+        CanonicalJSON.writeInteger(number, into: &out)
+
+        // Then it reads as String(number) does
+        #expect(String(decoding: out, as: UTF8.self) == "x" + String(number))
+    }
 }

@@ -199,20 +199,26 @@ public final class CountryAtlas: Sendable {
             self.chunkBoxes = chunks
         }
 
-        /// Crossings of a ray from the point towards +x (even-odd rule).
+        /// Crossings of a ray from the point towards +x (even-odd rule). Runs of edges whose box the ray misses are
+        /// skipped: all below or above it, or all to its left (by more than the rounding of a crossing's x can add).
         func crossings(x: Double, y: Double) -> Int {
             guard box.contains(x: x, y: y) else { return 0 }
             var count = 0
             xs.withUnsafeBufferPointer { xs in
                 ys.withUnsafeBufferPointer { ys in
-                    var j = xs.count - 1
-                    for i in 0..<xs.count {
+                    func cross(_ i: Int, _ j: Int) {
                         let yi = ys[i], yj = ys[j]
                         if (yi > y) != (yj > y) {
                             let cross = xs[i] + (y - yi) * (xs[j] - xs[i]) / (yj - yi)
                             if x < cross { count += 1 }
                         }
-                        j = i
+                    }
+                    guard xs.count > 0 else { return }
+                    cross(0, xs.count - 1)
+                    for (c, chunkBox) in chunkBoxes.enumerated() where y >= chunkBox.minY && y <= chunkBox.maxY && x <= chunkBox.maxX + 1e-9 {
+                        let first = c * Self.chunk + 1, last = min(xs.count - 1, (c + 1) * Self.chunk)
+                        guard first <= last else { continue }
+                        for i in first...last { cross(i, i - 1) }
                     }
                 }
             }
