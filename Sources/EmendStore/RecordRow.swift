@@ -115,7 +115,15 @@ struct RecordRow {
 
     /// The flags as the `flags` column holds them.
     var flagsJSON: String? {
-        flags.isEmpty ? nil : "[" + flags.map { "\"\($0.rawValue)\"" }.joined(separator: ",") + "]"
+        guard !flags.isEmpty else { return nil }
+        // One String, appended to: a third of a million-record import's rows have flags, and verify makes each again.
+        var json = "["
+        for (index, code) in flags.enumerated() {
+            json += index == 0 ? "\"" : ",\""
+            json += code.rawValue
+            json += "\""
+        }
+        return json + "]"
     }
 
     /// The text the full-text index holds, by column: taxon, place, people.
