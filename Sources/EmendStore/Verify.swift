@@ -435,9 +435,8 @@ extension Store {
         }
     }
 
-    /// memcmp: the generic `elementsEqual` goes byte by byte, and every record's fields text is compared.
     private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+        bytesEqual(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
     }
 
     private static func equal(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -653,22 +652,17 @@ struct RowDigest {
             case .string(var text):
                 guard type == SQLITE_TEXT else { return index }
                 let stored = bytes()
-                guard text.withUTF8({ equal(UnsafeRawBufferPointer($0), stored) }) else { return index }
+                guard text.withUTF8({ bytesEqual(UnsafeRawBufferPointer($0), stored) }) else { return index }
                 append("s", stored)
             case .blob(let data):
                 guard type == SQLITE_BLOB else { return index }
                 let stored = bytes()
-                guard data.withUnsafeBytes({ equal($0, stored) }) else { return index }
+                guard data.withUnsafeBytes({ bytesEqual($0, stored) }) else { return index }
                 append("b", stored)
             }
         }
         endRow()
         return nil
-    }
-
-    /// memcmp: the generic `elementsEqual` goes byte by byte.
-    private func equal(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     private mutating func startRow() {
@@ -811,6 +805,8 @@ extension RecordRow {
 private struct CanonicalScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var at = 0
+    /// Whether a string read so far may have a byte that is not ASCII (a word of eight read at once counts whole).
+    private var mayHaveNonASCII = false
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -818,7 +814,9 @@ private struct CanonicalScanner {
 
     mutating func skip(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        guard bytes.count - at >= count, memcmp(bytes.baseAddress! + at, literal.utf8Start, count) == 0 else { return false }
+        guard bytes.count - at >= count,
+            bytesEqual(UnsafeRawBufferPointer(start: bytes.baseAddress! + at, count: count), UnsafeRawBufferPointer(start: literal.utf8Start, count: count))
+        else { return false }
         at += count
         return true
     }
@@ -836,7 +834,7 @@ private struct CanonicalScanner {
                 var special = (quote &- 0x0101_0101_0101_0101) & ~quote
                 special |= (backslash &- 0x0101_0101_0101_0101) & ~backslash
                 special |= (word &- 0x2020_2020_2020_2020) & ~word
-                if ascii { special |= word }
+                if ascii { special |= word } else { mayHaveNonASCII = mayHaveNonASCII || word & 0x8080_8080_8080_8080 != 0 }
                 special &= 0x8080_8080_8080_8080
                 guard special != 0 else {
                     position += 8
@@ -851,6 +849,7 @@ private struct CanonicalScanner {
                 return (at + 1)..<position
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 || (ascii && byte >= 0x80) { return nil }
+            mayHaveNonASCII = mayHaveNonASCII || byte >= 0x80
             position += 1
         }
         return nil
@@ -875,11 +874,13 @@ private struct CanonicalScanner {
     }
 
     func equals(_ a: [UInt8], _ b: Range<Int>) -> Bool {
-        a.count == b.count && a.withUnsafeBufferPointer { memcmp($0.baseAddress!, bytes.baseAddress! + b.lowerBound, b.count) == 0 }
+        a.withUnsafeBytes { bytesEqual($0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[b])) }
     }
 
     /// Whether the whole text is well-formed UTF-8 (Unicode table 3-7), so that it decodes to a String unchanged.
+    /// Read to its end, text whose strings are all ASCII is: it is made of them and of ASCII punctuation.
     var isValidUTF8: Bool {
+        guard mayHaveNonASCII else { return true }
         var position = 0
         let count = bytes.count
         let base = UnsafeRawPointer(bytes.baseAddress!)
@@ -909,6 +910,11 @@ private struct CanonicalScanner {
         }
         return true
     }
+}
+
+/// Whether two runs of bytes are equal, by memcmp: the generic `elementsEqual` goes byte by byte.
+func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
 }
 
 /// SHA-256 of bytes in place (`SHA256.hash(bufferPointer:)` is not public).

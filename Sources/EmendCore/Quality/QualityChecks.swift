@@ -661,10 +661,11 @@ public enum QualityChecks {
     /// The value of a term, without surrounding spaces; nil when absent or blank.
     @inline(__always)
     static func value(_ fields: RecordTerms, _ term: RecordTerms.Term) -> String? {
-        guard let raw = fields[term] else { return nil }
-        let utf8 = raw.utf8
-        guard let first = utf8.first else { return nil }
-        if first > 0x20, let last = utf8.last, last > 0x20 { return raw }
+        guard var raw = fields[term] else { return nil }
+        // Its first and last bytes, read in place (`utf8.last` walks an index back): nearly every value has nothing to trim.
+        let (isEmpty, untrimmed) = raw.withUTF8 { ($0.isEmpty, !$0.isEmpty && $0[0] > 0x20 && $0[$0.count - 1] > 0x20) }
+        if isEmpty { return nil }
+        if untrimmed { return raw }
         let trimmed = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         return trimmed.isEmpty ? nil : trimmed
     }
