@@ -125,6 +125,9 @@ public final class CountryAtlas: Sendable {
     /// The country of a valid ISO 3166-1 alpha-2 code (or XZ, ZZ, XK), exactly as written (upper case).
     public func country(code: String) -> Country? { byAlpha2[code] }
 
+    /// Whether the code is one `country(code:)` knows, without copying out its country: the checks ask of every record.
+    public func knows(code: String) -> Bool { byAlpha2.index(forKey: code) != nil }
+
     /// The alpha-2 code a non-standard code stands for: lower case, alpha-3 ("GRL"), or a country name ("Austria").
     public func alpha2(forNonStandardCode code: String) -> String? {
         let upper = code.uppercased()

@@ -79,7 +79,7 @@ public enum QualityCheckConformance {
             return flagged(touching: "decimalLongitude")
         case "VALIDATION_COORDINATES_COUNTRYCODE_CONSISTENT":
             guard let lat = number(.decimalLatitude), let lon = number(.decimalLongitude), abs(lat) <= 90, abs(lon) <= 180,
-                let code = v(.countryCode), CountryAtlas.shared.country(code: code) != nil
+                let code = v(.countryCode), CountryAtlas.shared.knows(code: code)
             else { return unmet }
             return any()
         case "VALIDATION_COUNTRYCODE_STANDARD":

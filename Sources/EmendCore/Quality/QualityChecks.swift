@@ -164,7 +164,7 @@ public enum QualityChecks {
     static func statedCountry(_ fields: RecordTerms) -> (String, String)? {
         let atlas = CountryAtlas.shared
         if let code = value(fields, .countryCode) {
-            if atlas.country(code: code) != nil { return (code, "countryCode") }
+            if atlas.knows(code: code) { return (code, "countryCode") }
             if let resolved = atlas.alpha2(forNonStandardCode: code) { return (resolved, "countryCode") }
         }
         if let name = value(fields, .country), let code = atlas.alpha2(forName: name) { return (code, "country") }
@@ -179,7 +179,7 @@ public enum QualityChecks {
         let codeText = value(fields, .countryCode), nameText = value(fields, .country)
         var codeCountry: String? = nil, nameCountry: String? = nil
         if let codeText {
-            if atlas.country(code: codeText) != nil {
+            if atlas.knows(code: codeText) {
                 codeCountry = codeText
             } else {
                 codeCountry = atlas.alpha2(forNonStandardCode: codeText)
