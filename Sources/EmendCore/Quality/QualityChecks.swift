@@ -118,11 +118,17 @@ public enum QualityChecks {
         func terms() -> [String] { ["decimalLatitude", "decimalLongitude", codeTerm] }
         // The point is outside the stated country: would exchanging or negating the coordinates put it inside? A
         // candidate inside the outline wins over one only near it.
-        let candidates: [(QualityCode, Double, Double)] = [
-            (.presumedSwappedCoordinate, lon, lat), (.presumedNegatedLatitude, -lat, lon), (.presumedNegatedLongitude, lat, -lon),
-        ].filter { abs($0.1) <= 90 && abs($0.2) <= 180 && moved(lat, lon, $0.1, $0.2) }
-        let inside = candidates.first { outline.contains(latitude: $0.1, longitude: $0.2) }
-        if let (flagCode, _, _) = inside ?? candidates.first(where: { nearEnough($0.1, $0.2) }) {
+        func candidate(_ index: Int) -> (code: QualityCode, lat: Double, lon: Double)? {
+            let (code, newLat, newLon): (QualityCode, Double, Double) = switch index {
+            case 0: (.presumedSwappedCoordinate, lon, lat)
+            case 1: (.presumedNegatedLatitude, -lat, lon)
+            default: (.presumedNegatedLongitude, lat, -lon)
+            }
+            return abs(newLat) <= 90 && abs(newLon) <= 180 && moved(lat, lon, newLat, newLon) ? (code, newLat, newLon) : nil
+        }
+        let candidates = (0..<3).lazy.compactMap(candidate)
+        let inside = candidates.first { outline.contains(latitude: $0.lat, longitude: $0.lon) }
+        if let flagCode = (inside ?? candidates.first(where: { nearEnough($0.lat, $0.lon) }))?.code {
             func correction() -> (changes: [String: String?], how: String) {
                 switch flagCode {
                 case .presumedSwappedCoordinate:

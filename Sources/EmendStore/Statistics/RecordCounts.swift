@@ -140,7 +140,7 @@ enum RecordCounts {
                 case .basisOfRecord: value = terms[.basisOfRecord] ?? ""
                 case .institutionCode: value = terms[.institutionCode] ?? ""
                 case .collection: value = (terms[.institutionCode] ?? "") + ":" + (terms[.collectionCode] ?? "")
-                case .year: value = row.year.map(String.init) ?? ""
+                case .year: value = row.year.map(Self.yearText) ?? ""
                 }
                 Self.add(n, to: value, in: &counts[position])
             }
@@ -148,6 +148,10 @@ enum RecordCounts {
                 cells[Cell(latitude: min(89, Int(point.latitude.rounded(.down))), longitude: min(179, Int(point.longitude.rounded(.down)))), default: 0] += n
             }
         }
+
+        /// A year as `record_counts` holds it: those of three millennia made once, rather than a String a row.
+        private static func yearText(_ year: Int) -> String { years.indices.contains(year) ? years[year] : String(year) }
+        private static let years = (0...2999).map(String.init)
 
         /// A dimension of a handful of values (kingdoms, bases of record, institutions) finds its value faster by
         /// comparing than by hashing: verify counts a million rows in each dimension.
