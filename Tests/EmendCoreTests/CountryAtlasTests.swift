@@ -46,4 +46,17 @@ import Testing
         }
         return inside
     }
+
+    @Test func codesAreKnownAndOutlinedByTheirTableAsByTheirName() {
+        // Given the atlas, every alpha-2 code there could be, and strings that are not codes
+        let atlas = CountryAtlas.shared
+        let letters = (65...90).map { String(UnicodeScalar(UInt8($0))) }
+        let codes = letters.flatMap { first in letters.map { first + $0 } } + ["gb", "Gb", "GBR", "G", "", "É1", "ÉG"]
+
+        // Then a code is known exactly when it has a country, and each outline is found by its own code
+        for code in codes { #expect(atlas.knows(code: code) == (atlas.country(code: code) != nil), "\(code)") }
+        #expect(codes.filter(atlas.knows).count > 240)
+        for shape in atlas.allShapes { #expect(atlas.outline(shape.code) === shape) }
+        #expect(atlas.outline("gb") == nil && atlas.outline("GBR") == nil && atlas.outline("") == nil)
+    }
 }

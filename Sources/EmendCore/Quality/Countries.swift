@@ -24,7 +24,10 @@ public final class CountryAtlas: Sendable {
     /// Names exactly as written, then the same folded (lower case, no accents or punctuation): alpha-2 code.
     private let byExactName: [String: String]
     private let byFoldedName: [String: String]
-    private let shapes: [String: Shape]
+    /// By `slot(of:)` of the alpha-2 code: whether `byAlpha2` has it, and its outline. The checks look up a code or
+    /// two for every record, and these take no hashing.
+    private let known: [Bool]
+    private let outlines: [Shape?]
     let allShapes: [Shape]
     /// For each 5° cell (72 × 36, from −180, −90), the indexes in `allShapes` of the shapes whose box meets it.
     private let grid: [[Int32]]
@@ -89,7 +92,15 @@ public final class CountryAtlas: Sendable {
         self.byAlpha3 = byAlpha3
         self.byExactName = Dictionary(names, uniquingKeysWith: { first, _ in first })
         self.byFoldedName = Dictionary(names.map { (Self.fold($0.0), $0.1) }, uniquingKeysWith: { first, _ in first })
-        self.shapes = shapes
+        var known = [Bool](repeating: false, count: 26 * 26), outlines = [Shape?](repeating: nil, count: 26 * 26)
+        func slot(_ code: String) -> Int {
+            guard let slot = Self.slot(of: code) else { preconditionFailure("\(code) is not an alpha-2 code") }
+            return slot
+        }
+        for code in byAlpha2.keys { known[slot(code)] = true }
+        for (code, shape) in shapes { outlines[slot(code)] = shape }
+        self.known = known
+        self.outlines = outlines
         let allShapes = shapes.values.sorted { $0.code < $1.code }
         self.allShapes = allShapes
         var grid = [[Int32]](repeating: [], count: 72 * 36)
@@ -126,7 +137,17 @@ public final class CountryAtlas: Sendable {
     public func country(code: String) -> Country? { byAlpha2[code] }
 
     /// Whether the code is one `country(code:)` knows, without copying out its country: the checks ask of every record.
-    public func knows(code: String) -> Bool { byAlpha2.index(forKey: code) != nil }
+    public func knows(code: String) -> Bool { Self.slot(of: code).map { known[$0] } ?? false }
+
+    /// Where a code of two upper-case ASCII letters goes in a table of 26 × 26; nil for anything else, which no
+    /// alpha-2 code is.
+    private static func slot(of code: String) -> Int? {
+        var code = code
+        return code.withUTF8 { bytes in
+            guard bytes.count == 2, (65...90).contains(bytes[0]), (65...90).contains(bytes[1]) else { return nil }
+            return Int(bytes[0] - 65) * 26 + Int(bytes[1] - 65)
+        }
+    }
 
     /// The alpha-2 code a non-standard code stands for: lower case, alpha-3 ("GRL"), or a country name ("Austria").
     public func alpha2(forNonStandardCode code: String) -> String? {
@@ -146,7 +167,7 @@ public final class CountryAtlas: Sendable {
 
     /// The country's outline; nil for none (Natural Earth 1:110m leaves out small countries: Singapore, Mauritius,
     /// most islands). A check asks one outline about several points: it looks the code up once.
-    func outline(_ code: String) -> Shape? { shapes[code] }
+    func outline(_ code: String) -> Shape? { Self.slot(of: code).flatMap { outlines[$0] } }
 
     /// The countries whose outlines contain the point.
     public func countries(containingLatitude latitude: Double, longitude: Double) -> [String] {
@@ -335,12 +356,6 @@ public final class CountryAtlas: Sendable {
             return distanceDegrees(x: longitude, y: latitude) * CountryAtlas.kilometresPerDegree
         }
 
-        /// Whether the point is within `kilometres` of the outline (or inside it).
-        func isWithin(_ kilometres: Double, latitude: Double, longitude: Double) -> Bool {
-            if contains(x: longitude, y: latitude) { return true }
-            let limit = kilometres / CountryAtlas.kilometresPerDegree
-            return distanceDegrees(x: longitude, y: latitude, limit: limit) < limit
-        }
 
         /// Distance to the outline in degrees of latitude; searching stops early at `limit` (nothing nearer than it
         /// is looked for past it), so `distance(…, limit: d) < d` answers "within d?" quickly.

@@ -98,8 +98,11 @@ public enum QualityChecks {
         /// matters only for a point between them, and finding the countries a point is in costs more than the rest.
         func nearEnough(_ lat: Double, _ lon: Double) -> Bool {
             if outline.contains(latitude: lat, longitude: lon) { return true }
-            guard outline.isWithin(coastToleranceKilometres + uncertaintyKilometres, latitude: lat, longitude: lon) else { return false }
-            if outline.isWithin(landBorderToleranceKilometres + uncertaintyKilometres, latitude: lat, longitude: lon) { return true }
+            // One distance, looked for no further than the coast's tolerance, answers for both.
+            let coast = (coastToleranceKilometres + uncertaintyKilometres) / CountryAtlas.kilometresPerDegree
+            let distance = outline.distanceDegrees(x: lon, y: lat, limit: coast)
+            guard distance < coast else { return false }
+            if distance < (landBorderToleranceKilometres + uncertaintyKilometres) / CountryAtlas.kilometresPerDegree { return true }
             return atlas.countries(containingLatitude: lat, longitude: lon).isEmpty
         }
         if isPoint, nearEnough(lat, lon) { return }
