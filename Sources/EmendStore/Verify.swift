@@ -814,6 +814,12 @@ private struct CanonicalScanner {
 
     mutating func skip(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
+        // Most are one character (":" and "," between each key and value): compared in place, not by memcmp.
+        if count == 1 {
+            guard at < bytes.count, bytes[at] == literal.utf8Start.pointee else { return false }
+            at += 1
+            return true
+        }
         guard bytes.count - at >= count,
             bytesEqual(UnsafeRawBufferPointer(start: bytes.baseAddress! + at, count: count), UnsafeRawBufferPointer(start: literal.utf8Start, count: count))
         else { return false }
@@ -869,6 +875,8 @@ private struct CanonicalScanner {
 
     /// The order of the bytes, as `lexicographicallyPrecedes` gives it.
     private static func precedes(_ a: UnsafePointer<UInt8>, _ aCount: Int, _ b: UnsafePointer<UInt8>, _ bCount: Int) -> Bool {
+        // Most keys differ from the one they are compared with in their first byte: decided without calling memcmp.
+        if aCount > 0, bCount > 0, a[0] != b[0] { return a[0] < b[0] }
         let order = memcmp(a, b, min(aCount, bCount))
         return order < 0 || (order == 0 && aCount < bCount)
     }
