@@ -611,14 +611,16 @@ extension Store {
 struct RowDigest {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    /// The bytes a row is hashed from, kept from one row to the next.
+    /// The bytes a row is hashed from, the first `length` of them, kept from one row to the next and written in place
+    /// (`append(contentsOf:)` of each value was a tenth of the digest's cost).
     private var buffer: [UInt8] = []
+    private var length = 0
 
     mutating func add(_ values: [DatabaseValue]) {
         startRow()
         for value in values {
             switch value.storage {
-            case .null: buffer.append(0)
+            case .null: append(0)
             case .int64(let number): append("i", UInt64(bitPattern: number))
             case .double(let number): append("d", number.bitPattern)
             case .string(var text): text.withUTF8 { append("s", UnsafeRawBufferPointer($0)) }
@@ -641,7 +643,7 @@ struct RowDigest {
             switch value.storage {
             case .null:
                 guard type == SQLITE_NULL else { return index }
-                buffer.append(0)
+                append(0)
             case .int64(let number):
                 guard type == SQLITE_INTEGER, sqlite3_column_int64(handle, column) == number else { return index }
                 append("i", UInt64(bitPattern: number))
@@ -666,22 +668,31 @@ struct RowDigest {
     }
 
     private mutating func startRow() {
-        buffer.removeAll(keepingCapacity: true)
-        buffer.reserveCapacity(2048)
+        length = 0
     }
 
     private mutating func append(_ type: Unicode.Scalar, _ bits: UInt64) {
-        buffer.append(UInt8(ascii: type))
-        withUnsafeBytes(of: bits.bigEndian) { buffer.append(contentsOf: $0) }
+        append(UInt8(ascii: type))
+        withUnsafeBytes(of: bits.bigEndian) { append($0) }
     }
 
     private mutating func append(_ type: Unicode.Scalar, _ bytes: UnsafeRawBufferPointer) {
         append(type, UInt64(bytes.count))
-        buffer.append(contentsOf: bytes)
+        append(bytes)
+    }
+
+    private mutating func append(_ byte: UInt8) {
+        withUnsafeBytes(of: byte) { append($0) }
+    }
+
+    private mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        if length + bytes.count > buffer.count { buffer += repeatElement(0, count: max(2048, length + bytes.count - buffer.count)) }
+        buffer.withUnsafeMutableBytes { UnsafeMutableRawBufferPointer(rebasing: $0[length..<(length + bytes.count)]).copyMemory(from: bytes) }
+        length += bytes.count
     }
 
     private mutating func endRow() {
-        let hash = buffer.withUnsafeBytes { sha256($0) }
+        let hash = buffer.withUnsafeBytes { sha256(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
         hash.withUnsafeBytes { hash in
             func lane(_ index: Int) -> UInt64 { UInt64(bigEndian: hash.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
             lanes = (lanes.0 &+ lane(0), lanes.1 &+ lane(1), lanes.2 &+ lane(2), lanes.3 &+ lane(3))
@@ -922,7 +933,7 @@ private struct CanonicalScanner {
 
 /// Whether two runs of bytes are equal, by memcmp: the generic `elementsEqual` goes byte by byte.
 func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    a.count == b.count && (a.count == 0 || (a[0] == b[0] && memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0))
 }
 
 /// SHA-256 of bytes in place (`SHA256.hash(bufferPointer:)` is not public).

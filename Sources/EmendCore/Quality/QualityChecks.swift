@@ -682,27 +682,30 @@ public enum QualityChecks {
     /// A plain decimal number: optional sign, digits, optional fraction. No exponents, hex, "inf" or "nan". The same
     /// Double as `Double(text)`.
     public static func decimal(_ text: String) -> Double? {
-        var mantissa: UInt64 = 0, digits = 0, decimals = 0, dots = 0, index = 0, negative = false
-        for b in text.utf8 {
-            if b >= 0x30, b <= 0x39 {
-                digits += 1
-                decimals += dots
-                mantissa = mantissa &* 10 &+ UInt64(b - 0x30)
-            } else if b == 0x2E {
-                dots += 1
-            } else if index == 0, b == 0x2D || b == 0x2B {
-                negative = b == 0x2D
-            } else {
-                return nil
+        var text = text
+        let number: (mantissa: UInt64, digits: Int, decimals: Int, negative: Bool)? = text.withUTF8 { bytes in
+            var mantissa: UInt64 = 0, digits = 0, decimals = 0, dots = 0, negative = false
+            for (index, b) in bytes.enumerated() {
+                if b >= 0x30, b <= 0x39 {
+                    digits += 1
+                    decimals += dots
+                    mantissa = mantissa &* 10 &+ UInt64(b - 0x30)
+                } else if b == 0x2E {
+                    dots += 1
+                } else if index == 0, b == 0x2D || b == 0x2B {
+                    negative = b == 0x2D
+                } else {
+                    return nil
+                }
             }
-            index += 1
+            return digits > 0 && dots <= 1 ? (mantissa, digits, decimals, negative) : nil
         }
-        guard digits > 0, dots <= 1 else { return nil }
+        guard let number else { return nil }
         // Clinger's fast path: up to 15 digits, the number and the power of ten are exact as Doubles, and one division
         // rounds as strtod does. Coordinates are read so a million times in a verify, and strtod cost more.
-        guard digits <= 15 else { return Double(text) }
-        let magnitude = Double(mantissa) / powersOfTen[decimals]
-        return negative ? -magnitude : magnitude
+        guard number.digits <= 15 else { return Double(text) }
+        let magnitude = Double(number.mantissa) / powersOfTen[number.decimals]
+        return number.negative ? -magnitude : magnitude
     }
 
     private static let powersOfTen: [Double] = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
