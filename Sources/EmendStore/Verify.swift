@@ -300,21 +300,21 @@ extension Store {
             }
             head.removeAll(keepingCapacity: true)
             head.append(contentsOf: previous)
-            head.append(contentsOf: #"{"actor":"#.utf8)
+            append(#"{"actor":"#, to: &head)
             appendJSONString(handle, 6, to: &head)
-            head.append(contentsOf: #","data":"#.utf8)
+            append(#","data":"#, to: &head)
             tail.removeAll(keepingCapacity: true)
-            tail.append(contentsOf: #","id":"#.utf8)
+            append(#","id":"#, to: &tail)
             appendJSONString(handle, 1, to: &tail)
-            tail.append(contentsOf: #","recordedAt":"#.utf8)
+            append(#","recordedAt":"#, to: &tail)
             tail.append(contentsOf: recordedAt.json)
-            tail.append(contentsOf: #","seq":"#.utf8)
+            append(#","seq":"#, to: &tail)
             CanonicalJSON.writeInteger(seq, into: &tail)
-            tail.append(contentsOf: #","stream":"#.utf8)
+            append(#","stream":"#, to: &tail)
             appendJSONString(handle, 2, to: &tail)
-            tail.append(contentsOf: #","streamVersion":"#.utf8)
+            append(#","streamVersion":"#, to: &tail)
             CanonicalJSON.writeInteger(sqlite3_column_int64(handle, 3), into: &tail)
-            tail.append(contentsOf: #","type":"#.utf8)
+            append(#","type":"#, to: &tail)
             appendJSONString(handle, 4, to: &tail)
             tail.append(UInt8(ascii: "}"))
             var hasher = SHA256()
@@ -352,6 +352,11 @@ extension Store {
         }
         slice.frontier = frontier.bytes
         return slice
+    }
+
+    /// A literal's bytes, as they are: a String's `utf8` view appends one byte at a time.
+    private static func append(_ literal: StaticString, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 
     /// A string in JSON as canonical JSON writes it.
