@@ -38,7 +38,6 @@ public enum CanonicalJSON {
         }
     }
 
-    /// A map of strings (record fields) as a canonical JSON object, without building a `JSONValue` first.
     /// A whole number in decimal, as `String(number)` writes it, without making the String: verify writes two for
     /// every event it hashes.
     public static func writeInteger(_ number: Int64, into out: inout [UInt8]) {
@@ -57,6 +56,7 @@ public enum CanonicalJSON {
         } while magnitude != 0
     }
 
+    /// A map of strings (record fields) as a canonical JSON object, without building a `JSONValue` first.
     public static func write(_ fields: [String: String], into out: inout [UInt8]) {
         writeObject(fields, into: &out) { writeString($0, into: &$1) }
     }

@@ -428,18 +428,6 @@ extension Store {
         return UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
     }
 
-    /// Whether a column holds exactly `value` (type and content), read without copying it out.
-    private static func column(_ handle: SQLiteStatement, _ column: Int32, holds value: DatabaseValue) -> Bool {
-        let type = sqlite3_column_type(handle, column)
-        switch value.storage {
-        case .null: return type == SQLITE_NULL
-        case .int64(let number): return type == SQLITE_INTEGER && sqlite3_column_int64(handle, column) == number
-        case .double(let number): return type == SQLITE_FLOAT && sqlite3_column_double(handle, column) == number
-        case .string(var text): return type == SQLITE_TEXT && text.withUTF8 { equal($0, bytes(handle, column)) }
-        case .blob(let data): return type == SQLITE_BLOB && data.withUnsafeBytes { equal($0.bindMemory(to: UInt8.self), bytes(handle, column)) }
-        }
-    }
-
     private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         bytesEqual(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b))
     }
@@ -508,7 +496,7 @@ extension Store {
                     throw StoreError.corrupt(seq: events.last?.seq ?? lastSeq, reason: "records has \(id), which the log never created")
                 }
                 for version in versions.superseded {
-                    summary.digest.add(try Self.verifyHistory(version, statement: history, db: db))
+                    try Self.verifyHistory(version, statement: history, db: db, digest: &summary.digest)
                     summary.superseded += 1
                 }
                 lastSeq = current.seq
@@ -533,8 +521,10 @@ extension Store {
         return summary
     }
 
-    /// A superseded version must be in record_history as the fold gives it; returns the row as the digest takes it.
-    private static func verifyHistory(_ version: RecordRow.Superseded, statement: Statement, db: Database) throws -> [DatabaseValue] {
+    /// A superseded version must be in record_history as the fold gives it; the stored row goes into the digest.
+    private static func verifyHistory(
+        _ version: RecordRow.Superseded, statement: Statement, db: Database, digest: inout RowDigest
+    ) throws {
         let expected = [version.row.rowid.databaseValue, version.supersededBy.databaseValue] + version.row.values
         let seq = version.row.seq, id = version.row.state.id
         try statement.setArguments([seq])
@@ -543,13 +533,12 @@ extension Store {
         guard try step(statement, db: db) else {
             throw StoreError.corrupt(seq: seq, reason: "record_history lacks version \(version.row.state.version) of \(id)")
         }
-        let columns = ["record_rowid", "superseded_seq"] + RecordRow.columnNames
-        for (index, value) in expected.enumerated() where !Self.column(handle, Int32(index), holds: value) {
+        if let index = digest.add(columnsOf: handle, holding: expected, after: "record_history".databaseValue) {
+            let columns = ["record_rowid", "superseded_seq"] + RecordRow.columnNames
             throw StoreError.corrupt(
                 seq: seq,
                 reason: "record_history.\(columns[index]) of version \(version.row.state.version) of \(id) differs from a replay of the log")
         }
-        return ["record_history".databaseValue] + expected
     }
 
     /// The read models other than records, which are small enough to rebuild in memory and compare.
@@ -625,23 +614,16 @@ struct RowDigest {
 
     mutating func add(_ values: [DatabaseValue]) {
         startRow()
-        for value in values {
-            switch value.storage {
-            case .null: append(0)
-            case .int64(let number): append("i", UInt64(bitPattern: number))
-            case .double(let number): append("d", number.bitPattern)
-            case .string(var text): text.withUTF8 { append("s", UnsafeRawBufferPointer($0)) }
-            case .blob(let data): data.withUnsafeBytes { append("b", $0) }
-            }
-        }
+        for value in values { append(value) }
         endRow()
     }
 
     /// Adds the row of a statement's first columns, read straight from SQLite's buffers, when they hold `values` (type
-    /// and content): the stored row, each column read once. Otherwise adds nothing and returns the first column that
-    /// differs.
-    mutating func add(columnsOf handle: SQLiteStatement, holding values: [DatabaseValue]) -> Int? {
+    /// and content): the stored row, each column read once, after `label` if there is one. Otherwise adds nothing and
+    /// returns the first column that differs.
+    mutating func add(columnsOf handle: SQLiteStatement, holding values: [DatabaseValue], after label: DatabaseValue? = nil) -> Int? {
         startRow()
+        if let label { append(label) }
         for (index, value) in values.enumerated() {
             let column = Int32(index), type = sqlite3_column_type(handle, column)
             func bytes() -> UnsafeRawBufferPointer {
@@ -676,6 +658,16 @@ struct RowDigest {
 
     private mutating func startRow() {
         length = 0
+    }
+
+    private mutating func append(_ value: DatabaseValue) {
+        switch value.storage {
+        case .null: append(0)
+        case .int64(let number): append("i", UInt64(bitPattern: number))
+        case .double(let number): append("d", number.bitPattern)
+        case .string(var text): text.withUTF8 { append("s", UnsafeRawBufferPointer($0)) }
+        case .blob(let data): data.withUnsafeBytes { append("b", $0) }
+        }
     }
 
     private mutating func append(_ type: Unicode.Scalar, _ bits: UInt64) {

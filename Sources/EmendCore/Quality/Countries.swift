@@ -356,7 +356,6 @@ public final class CountryAtlas: Sendable {
             return distanceDegrees(x: longitude, y: latitude) * CountryAtlas.kilometresPerDegree
         }
 
-
         /// Distance to the outline in degrees of latitude; searching stops early at `limit` (nothing nearer than it
         /// is looked for past it), so `distance(…, limit: d) < d` answers "within d?" quickly.
         func distanceDegrees(x: Double, y: Double, limit: Double = .infinity) -> Double {
