@@ -87,80 +87,114 @@ enum RecordCounts {
         try db.execute(sql: "DELETE FROM record_counts; DELETE FROM record_cells")
         let count = try db.makeStatement(sql: "INSERT INTO record_counts (dimension, value, n) VALUES (?, ?, ?)")
         for (dimension, values) in zip(CountedTerm.allCases, counted.counts) {
-            for (value, n) in values where n != 0 { try count.execute(arguments: [dimension.rawValue, value, n]) }
+            for (value, n) in values { try count.execute(arguments: [dimension.rawValue, value, n]) }
         }
         let cell = try db.makeStatement(sql: "INSERT INTO record_cells (latitude, longitude, n) VALUES (?, ?, ?)")
-        for (point, n) in counted.cells where n != 0 { try cell.execute(arguments: [point.latitude, point.longitude, n]) }
+        for (point, n) in counted.cells { try cell.execute(arguments: [point.latitude, point.longitude, n]) }
     }
 
     /// Both tables must hold what the records add up to (`expected`, counted from a replay of each).
     static func verify(_ db: Database, expected: Tally) throws {
-        var stored = Tally()
+        var counts = [[String: Int]](repeating: [:], count: CountedTerm.allCases.count)
         for row in try Row.fetchAll(db, sql: "SELECT dimension, value, n FROM record_counts") {
             guard let position = CountedTerm(rawValue: row["dimension"]).flatMap(CountedTerm.allCases.firstIndex) else {
                 throw StoreError.corrupt(seq: nil, reason: "record_counts has a dimension no term is counted by: \(row["dimension"] as String)")
             }
-            stored.counts[position][row["value"]] = row["n"]
+            counts[position][row["value"]] = row["n"]
         }
+        var cells: [Tally.Cell: Int] = [:]
         for row in try Row.fetchAll(db, sql: "SELECT latitude, longitude, n FROM record_cells") {
-            stored.cells[Tally.Cell(latitude: row["latitude"], longitude: row["longitude"])] = row["n"]
+            cells[Tally.Cell(latitude: row["latitude"], longitude: row["longitude"])] = row["n"]
         }
-        guard stored.counts == expected.counts else {
+        guard counts == expected.counts else {
             throw StoreError.corrupt(seq: nil, reason: "record_counts differs from the records counted by term")
         }
-        guard stored.cells == expected.cells else {
+        guard cells == expected.cells else {
             throw StoreError.corrupt(seq: nil, reason: "record_cells differs from the records counted by 1° cell")
         }
     }
 
     /// What the two tables hold, added up row by row as the triggers would: verify counts the rows it replays, and a
     /// bulk load the rows it writes, instead of a GROUP BY over the records (which reads the JSON of each again).
-    struct Tally: Equatable {
+    /// Each dimension is counted by what costs least to look up (verify adds a million rows, each in every
+    /// dimension): the text of a term, the two codes of a collection rather than their join, and a year as a number.
+    struct Tally {
         struct Cell: Hashable {
             var latitude: Int
             var longitude: Int
         }
 
-        /// For each dimension, in the order of `CountedTerm.allCases`: value → n, '' for a record without the value, as
-        /// in `record_counts`. An array, not a dictionary keyed by the dimension's name: verify adds a million rows,
-        /// each in every dimension, and not hashing the names took about 7% off its CPU.
-        var counts = [[String: Int]](repeating: [:], count: CountedTerm.allCases.count)
-        var cells: [Cell: Int] = [:]
+        private struct Collection: Hashable {
+            var institution: String
+            var collection: String
+        }
+
+        /// The dimensions read as the text of one term, '' for a record without it, and the term each is read from.
+        private static let textDimensions: [(counted: CountedTerm, term: RecordTerms.Term)] = [
+            (.kingdom, .kingdom), (.phylum, .phylum), (.family, .family), (.country, .country),
+            (.basisOfRecord, .basisOfRecord), (.institutionCode, .institutionCode),
+        ]
+
+        /// value → n for each of `textDimensions`, in its order.
+        private var texts = [[String: Int]](repeating: [:], count: textDimensions.count)
+        private var collections: [Collection: Int] = [:]
+        /// n by year for the years of three millennia, by place; the rest, and nil for none, in `otherYears`.
+        private var years = [Int](repeating: 0, count: 3000)
+        private var otherYears: [Int?: Int] = [:]
+        /// n by 1° cell, by place (`cellIndex`); empty until a row with a point is counted.
+        private var cellCounts: [Int] = []
 
         /// Counts the row in (`n` 1) or out (−1).
         mutating func add(_ row: RecordRow, _ n: Int = 1) {
             let terms = row.terms
-            for (position, term) in CountedTerm.allCases.enumerated() {
-                let value: String
-                switch term {
-                case .kingdom: value = terms[.kingdom] ?? ""
-                case .phylum: value = terms[.phylum] ?? ""
-                case .family: value = terms[.family] ?? ""
-                case .country: value = terms[.country] ?? ""
-                case .basisOfRecord: value = terms[.basisOfRecord] ?? ""
-                case .institutionCode: value = terms[.institutionCode] ?? ""
-                case .collection: value = (terms[.institutionCode] ?? "") + ":" + (terms[.collectionCode] ?? "")
-                case .year: value = row.year.map(Self.yearText) ?? ""
-                }
-                Self.add(n, to: value, in: &counts[position])
+            for (position, dimension) in Self.textDimensions.enumerated() {
+                Self.add(n, to: terms[dimension.term] ?? "", in: &texts[position])
+            }
+            Self.add(n, to: Collection(institution: terms[.institutionCode] ?? "", collection: terms[.collectionCode] ?? ""), in: &collections)
+            if let year = row.year, years.indices.contains(year) {
+                years[year] += n
+            } else {
+                otherYears[row.year, default: 0] += n
             }
             if let point = row.coordinates {
-                cells[Cell(latitude: min(89, Int(point.latitude.rounded(.down))), longitude: min(179, Int(point.longitude.rounded(.down)))), default: 0] += n
+                if cellCounts.isEmpty { cellCounts = Array(repeating: 0, count: 180 * 360) }
+                cellCounts[Self.cellIndex(latitude: point.latitude, longitude: point.longitude)] += n
             }
         }
 
-        /// A year as `record_counts` holds it: those of three millennia made once, rather than a String a row.
-        private static func yearText(_ year: Int) -> String { years.indices.contains(year) ? years[year] : String(year) }
-        private static let years = (0...2999).map(String.init)
-
         /// A dimension of a handful of values (kingdoms, bases of record, institutions) finds its value faster by
-        /// comparing than by hashing: verify counts a million rows in each dimension.
-        private static func add(_ n: Int, to value: String, in counts: inout [String: Int]) {
+        /// comparing than by hashing.
+        private static func add<Value: Hashable>(_ n: Int, to value: Value, in counts: inout [Value: Int]) {
             if counts.count <= 8, let index = counts.firstIndex(where: { $0.key == value }) {
                 counts.values[index] += n
             } else {
                 counts[value, default: 0] += n
             }
+        }
+
+        /// The place of the cell holding a point (−90…90, −180…180): its row from the south, then its column from the
+        /// west; the cells at 90° and 180° hold the points on their northern and eastern edges.
+        private static func cellIndex(latitude: Double, longitude: Double) -> Int {
+            (min(89, Int(latitude.rounded(.down))) + 90) * 360 + min(179, Int(longitude.rounded(.down))) + 180
+        }
+
+        /// What `record_cells` holds: n by the south-west corner of each 1° cell whose n is not 0.
+        var cells: [Cell: Int] {
+            cellCounts.enumerated().reduce(into: [:]) { cells, cell in
+                if cell.element != 0 { cells[Cell(latitude: cell.offset / 360 - 90, longitude: cell.offset % 360 - 180)] = cell.element }
+            }
+        }
+
+        /// What `record_counts` holds: for each dimension, in the order of `CountedTerm.allCases`, value → n for the
+        /// values whose n is not 0.
+        var counts: [[String: Int]] {
+            var byTerm: [CountedTerm: [String: Int]] = [:]
+            for (position, dimension) in Self.textDimensions.enumerated() { byTerm[dimension.counted] = texts[position] }
+            byTerm[.collection] = Dictionary(collections.map { ($0.key.institution + ":" + $0.key.collection, $0.value) }, uniquingKeysWith: +)
+            var years = otherYears.reduce(into: [String: Int]()) { $0[$1.key.map(String.init) ?? "", default: 0] += $1.value }
+            for (year, n) in self.years.enumerated() where n != 0 { years[String(year), default: 0] += n }
+            byTerm[.year] = years
+            return CountedTerm.allCases.map { byTerm[$0, default: [:]].filter { $0.value != 0 } }
         }
 
         /// Counts the row a change replaced out and the new one in.
@@ -171,8 +205,15 @@ enum RecordCounts {
         }
 
         mutating func add(_ other: Tally) {
-            for (position, values) in other.counts.enumerated() { counts[position].merge(values, uniquingKeysWith: +) }
-            cells.merge(other.cells, uniquingKeysWith: +)
+            for (position, values) in other.texts.enumerated() { texts[position].merge(values, uniquingKeysWith: +) }
+            collections.merge(other.collections, uniquingKeysWith: +)
+            for (year, n) in other.years.enumerated() where n != 0 { years[year] += n }
+            otherYears.merge(other.otherYears, uniquingKeysWith: +)
+            if cellCounts.isEmpty {
+                cellCounts = other.cellCounts
+            } else if !other.cellCounts.isEmpty {
+                for (cell, n) in other.cellCounts.enumerated() { cellCounts[cell] += n }
+            }
         }
     }
 }
