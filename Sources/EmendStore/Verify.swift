@@ -422,10 +422,13 @@ extension Store {
         String(decoding: bytes(handle, column), as: UTF8.self)
     }
 
-    /// A column's bytes, valid until the statement moves on.
+    /// A column's bytes, valid until the statement moves on. Read through the column's value, which takes the
+    /// connection's lock once rather than twice; an unprotected value is safe here, where one thread uses the
+    /// connection at a time.
     private static func bytes(_ handle: SQLiteStatement, _ column: Int32) -> UnsafeBufferPointer<UInt8> {
-        let start = sqlite3_column_blob(handle, column)?.assumingMemoryBound(to: UInt8.self)
-        return UnsafeBufferPointer(start: start, count: Int(sqlite3_column_bytes(handle, column)))
+        let value = sqlite3_column_value(handle, column)
+        let start = sqlite3_value_blob(value)?.assumingMemoryBound(to: UInt8.self)
+        return UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(value)))
     }
 
     private static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -625,19 +628,21 @@ struct RowDigest {
         startRow()
         if let label { append(label) }
         for (index, value) in values.enumerated() {
-            let column = Int32(index), type = sqlite3_column_type(handle, column)
+            // Through the column's value, as `bytes(_:_:)` reads it: one call that takes the connection's lock, not one each
+            // for the type and the content.
+            let column = sqlite3_column_value(handle, Int32(index)), type = sqlite3_value_type(column)
             func bytes() -> UnsafeRawBufferPointer {
-                UnsafeRawBufferPointer(start: sqlite3_column_blob(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+                UnsafeRawBufferPointer(start: sqlite3_value_blob(column), count: Int(sqlite3_value_bytes(column)))
             }
             switch value.storage {
             case .null:
                 guard type == SQLITE_NULL else { return index }
                 append(0)
             case .int64(let number):
-                guard type == SQLITE_INTEGER, sqlite3_column_int64(handle, column) == number else { return index }
+                guard type == SQLITE_INTEGER, sqlite3_value_int64(column) == number else { return index }
                 append("i", UInt64(bitPattern: number))
             case .double(let number):
-                let stored = sqlite3_column_double(handle, column)
+                let stored = sqlite3_value_double(column)
                 guard type == SQLITE_FLOAT, stored == number else { return index }
                 append("d", stored.bitPattern)
             case .string(var text):
