@@ -370,13 +370,26 @@ extension Store {
     /// ASCII with nothing to escape, as nearly every column is.
     private static func appendJSONString(_ handle: SQLiteStatement, _ column: Int32, to out: inout [UInt8]) {
         let text = bytes(handle, column)
-        if text.allSatisfy({ $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        if isPlainASCII(text) {
             out.append(UInt8(ascii: "\""))
             out.append(contentsOf: text)
             out.append(UInt8(ascii: "\""))
         } else {
             CanonicalJSON.writeString(String(decoding: text, as: UTF8.self), into: &out)
         }
+    }
+
+    /// Whether text is ASCII with nothing JSON escapes: eight bytes at a time.
+    private static func isPlainASCII(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var position = 0
+        if let base = text.baseAddress {
+            while position + 8 <= text.count {
+                let word = UnsafeRawPointer(base).loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                guard jsonSpecialBytes(in: word) | word & 0x8080_8080_8080_8080 == 0 else { return false }
+                position += 8
+            }
+        }
+        return text[position...].allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 
     private static let recordImported = Array(EventType.recordImported.utf8)
@@ -800,10 +813,14 @@ extension RecordRow {
                 guard let key = scanner.plainString(ascii: true), scanner.skip(":"), let value = scanner.plainString() else { return nil }
                 if let previousKey, !scanner.precedes(previousKey, key) { return nil }
                 previousKey = key
-                while next < byName.count, scanner.precedes(byName[next].name, key) { next += 1 }
-                if next < byName.count, scanner.equals(byName[next].name, key) {
-                    terms[byName[next].term] = scanner.string(value)
+                // The first term not before the key, compared once: the key is that term's if they are equal.
+                var order = 1
+                while next < byName.count {
+                    order = scanner.order(of: byName[next].name, against: key)
+                    if order >= 0 { break }
+                    next += 1
                 }
+                if order == 0 { terms[byName[next].term] = scanner.string(value) }
                 if scanner.skip(",") { continue }
                 guard scanner.skip("}") else { return nil }
                 break
@@ -851,12 +868,8 @@ private struct CanonicalScanner {
             // Eight bytes at a time while none is a quote, a backslash, a control character (or not ASCII, if asked).
             if position + 8 <= bytes.count {
                 let word = base.loadUnaligned(fromByteOffset: position, as: UInt64.self)
-                let quote = word ^ 0x2222_2222_2222_2222, backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
-                var special = (quote &- 0x0101_0101_0101_0101) & ~quote
-                special |= (backslash &- 0x0101_0101_0101_0101) & ~backslash
-                special |= (word &- 0x2020_2020_2020_2020) & ~word
-                if ascii { special |= word } else { mayHaveNonASCII = mayHaveNonASCII || word & 0x8080_8080_8080_8080 != 0 }
-                special &= 0x8080_8080_8080_8080
+                var special = jsonSpecialBytes(in: word)
+                if ascii { special |= word & 0x8080_8080_8080_8080 } else { mayHaveNonASCII = mayHaveNonASCII || word & 0x8080_8080_8080_8080 != 0 }
                 guard special != 0 else {
                     position += 8
                     continue
@@ -881,23 +894,20 @@ private struct CanonicalScanner {
     }
 
     func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-        Self.precedes(bytes.baseAddress! + a.lowerBound, a.count, bytes.baseAddress! + b.lowerBound, b.count)
+        Self.order(bytes.baseAddress! + a.lowerBound, a.count, bytes.baseAddress! + b.lowerBound, b.count) < 0
     }
 
-    func precedes(_ a: [UInt8], _ b: Range<Int>) -> Bool {
-        a.withUnsafeBufferPointer { Self.precedes($0.baseAddress!, $0.count, bytes.baseAddress! + b.lowerBound, b.count) }
+    /// Negative when `a` comes before the text at `b`, 0 when they are equal, positive when it comes after.
+    func order(of a: [UInt8], against b: Range<Int>) -> Int {
+        a.withUnsafeBufferPointer { Self.order($0.baseAddress!, $0.count, bytes.baseAddress! + b.lowerBound, b.count) }
     }
 
-    /// The order of the bytes, as `lexicographicallyPrecedes` gives it.
-    private static func precedes(_ a: UnsafePointer<UInt8>, _ aCount: Int, _ b: UnsafePointer<UInt8>, _ bCount: Int) -> Bool {
+    /// The order of the bytes, as `lexicographicallyPrecedes` gives it: negative, 0 or positive.
+    private static func order(_ a: UnsafePointer<UInt8>, _ aCount: Int, _ b: UnsafePointer<UInt8>, _ bCount: Int) -> Int {
         // Most keys differ from the one they are compared with in their first byte: decided without calling memcmp.
-        if aCount > 0, bCount > 0, a[0] != b[0] { return a[0] < b[0] }
+        if aCount > 0, bCount > 0, a[0] != b[0] { return Int(a[0]) - Int(b[0]) }
         let order = memcmp(a, b, min(aCount, bCount))
-        return order < 0 || (order == 0 && aCount < bCount)
-    }
-
-    func equals(_ a: [UInt8], _ b: Range<Int>) -> Bool {
-        a.withUnsafeBytes { bytesEqual($0, UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[b])) }
+        return order != 0 ? Int(order) : aCount - bCount
     }
 
     /// Whether the whole text is well-formed UTF-8 (Unicode table 3-7), so that it decodes to a String unchanged.
@@ -933,6 +943,17 @@ private struct CanonicalScanner {
         }
         return true
     }
+}
+
+/// The bytes of a word (eight, read at once) that JSON text must escape: quotes, backslashes and control
+/// characters, each flagged by its high bit. A borrow can flag a byte above a flagged one, never below, so the lowest
+/// flag is always the first such byte.
+private func jsonSpecialBytes(in word: UInt64) -> UInt64 {
+    let quote = word ^ 0x2222_2222_2222_2222, backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+    var special = (quote &- 0x0101_0101_0101_0101) & ~quote
+    special |= (backslash &- 0x0101_0101_0101_0101) & ~backslash
+    special |= (word &- 0x2020_2020_2020_2020) & ~word
+    return special & 0x8080_8080_8080_8080
 }
 
 /// Whether two runs of bytes are equal, by memcmp: the generic `elementsEqual` goes byte by byte.
