@@ -18,54 +18,43 @@ public struct VerifyReport: Sendable, Equatable {
 extension Store {
     /// Checks that the hash chain is unbroken, that every checkpoint is signed and holds the Merkle root of the
     /// events it covers, and that the read models are what a fresh replay of the log gives.
-    /// Throws `StoreError.corrupt` naming the first bad `seq`. Slices of the chain and of the records table are
-    /// checked side by side, each on its own reader, to use every core.
+    /// Throws `StoreError.corrupt` naming the first bad `seq`. Slices of the log are checked side by side, each on its
+    /// own reader, to use every core: the chain, and the rows of records its events create.
     /// `chainSliceWidth` (a power of two, at least `Checkpoints.blockSize`) is there for tests: the width of the
     /// log's slices.
     public func verify(
         progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }, chainSliceWidth: Int64 = Store.chainSliceWidth
     ) throws -> VerifyReport {
         precondition(chainSliceWidth >= Checkpoints.blockSize && chainSliceWidth.nonzeroBitCount == 1)
-        let (events, maxRowID, tree) = try read { db in
+        let (events, tree) = try read { db in
             let seqs = try Row.fetchOne(db, sql: "SELECT min(seq) AS first, max(seq) AS last FROM events")
             // Seq 1 is where the chain starts: a log whose first event is not 1 misses it.
             if let first = seqs?["first"] as Int64?, first < 1 { throw StoreError.corrupt(seq: 1, reason: "missing from the log") }
-            return (
-                (seqs?["last"] as Int64?) ?? 0,
-                try Int64.fetchOne(db, sql: "SELECT coalesce(max(rowid), 0) FROM records") ?? 0, try StoredTree(db))
+            return ((seqs?["last"] as Int64?) ?? 0, try StoredTree(db))
         }
-        // Slices of the log and of the records table, checked side by side on readers of their own, as many as there
-        // are cores, taking the next slice as they finish one, the chain's and the records' interleaved. The small read
-        // models and the flag index go first, beside the first slices, rather than after the last.
-        let chainSlices = Int((events + chainSliceWidth - 1) / chainSliceWidth)
-        let recordSlices = 16 * max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chained = Mutex<[ChainSlice?]>(Array(repeating: nil, count: chainSlices))
-        let chainDone = Atomic<Int64>(0)
-        let records = Mutex<[(slice: Int, result: Result<RecordsSummary, any Error>)]>([])
+        // Slices of the log, checked side by side on readers of their own, as many as there are cores, each taking the
+        // next slice as it finishes one. The small read models and the flag index go first, beside the first slices,
+        // rather than after the last.
+        let slices = Int((events + chainSliceWidth - 1) / chainSliceWidth)
+        let checked = Mutex<[LogSlice?]>(Array(repeating: nil, count: slices))
+        let eventsDone = Atomic<Int64>(0)
         let smallModels = Mutex<Result<RowDigest, any Error>?>(nil)
         let flagIndex = Mutex<Result<(entries: Int64, matched: Int64), any Error>?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         let key = publicKey
-        let tasks: [VerifyTask] = [.smallReadModels, .flagIndex] + (0..<max(chainSlices, recordSlices)).flatMap { index in
-            (index < chainSlices ? [.chain(index)] : []) + (index < recordSlices ? [.records(index)] : [])
-        }
+        let tasks: [VerifyTask] = [.smallReadModels, .flagIndex] + (0..<slices).map { .log($0) }
         DispatchQueue.concurrentPerform(iterations: tasks.count) { task in
             switch tasks[task] {
-            case .chain(let index):
+            case .log(let index):
                 let width = chainSliceWidth
                 let leaves = Int64(index) * width..<min(events, Int64(index + 1) * width)
                 do {
-                    let slice = try read { try Self.verifyChain($0, leaves: leaves, tree: tree, key: key) }
-                    chained.withLock { $0[index] = slice }
-                    progress("chain", chainDone.add(Int64(leaves.count), ordering: .relaxed).newValue)
+                    let slice = try read { try Self.verifySlice($0, leaves: leaves, tree: tree, key: key) }
+                    checked.withLock { $0[index] = slice }
+                    progress("events", eventsDone.add(Int64(leaves.count), ordering: .relaxed).newValue)
                 } catch {
                     failure.withLock { $0 = $0 ?? error }
                 }
-            case .records(let index):
-                let slice = Int64(index)
-                let rows = (maxRowID * slice / Int64(recordSlices) + 1)..<(maxRowID * (slice + 1) / Int64(recordSlices) + 1)
-                let result = Result { try read { try Self.verifyRecords($0, rowids: rows, progress: progress) } }
-                records.withLock { $0.append((index, result)) }
             case .smallReadModels:
                 let result = Result { try read { try Self.verifySmallReadModels($0) } }
                 smallModels.withLock { $0 = result }
@@ -76,55 +65,60 @@ extension Store {
         }
         // A reader that failed (SQLite's own errors) is reported as it is.
         if let error = failure.withLock({ $0 }) { throw error }
-        let chainSummary = try Self.chain(
-            chained.withLock { $0 }.map { $0! }, width: chainSliceWidth, tree: tree, events: events)
-        let slicesInOrder = try records.withLock { $0 }.sorted { $0.slice < $1.slice }.map { try $0.result.get() }
-        var recordsSummary = RecordsSummary()
-        for slice in slicesInOrder where slice.count > 0 {
-            // Each slice checked that its rowids follow creation; so must they from one slice to the next.
-            guard slice.firstCreated > recordsSummary.lastCreated else {
-                throw StoreError.corrupt(
-                    seq: slice.firstCreated, reason: "records has rowids out of the order the log created the records in")
-            }
-            recordsSummary.count += slice.count
-            recordsSummary.superseded += slice.superseded
-            recordsSummary.flags += slice.flags
-            recordsSummary.tally.add(slice.tally)
-            recordsSummary.lastCreated = slice.lastCreated
-            recordsSummary.digest.add(slice.digest)
-        }
+        let slicesInOrder = checked.withLock { $0 }.map { $0! }
+        let chainSummary = try Self.chain(slicesInOrder, width: chainSliceWidth, tree: tree, events: events)
         return try read { db in
-            guard chainSummary.recordsCreated == recordsSummary.count else {
-                throw StoreError.corrupt(
-                    seq: nil,
-                    reason: "the log creates \(chainSummary.recordsCreated) records; the read model has \(recordsSummary.count)")
-            }
+            let records = try Self.records(slicesInOrder, db: db)
             // Every version the log supersedes was found in record_history; nothing else may be there.
             let historyRows = try Int64.fetchOne(db, sql: "SELECT count(*) FROM record_history") ?? 0
-            guard historyRows == recordsSummary.superseded else {
+            guard historyRows == records.superseded else {
                 throw StoreError.corrupt(
                     seq: nil,
-                    reason: "the log supersedes \(recordsSummary.superseded) record versions; record_history has \(historyRows)")
+                    reason: "the log supersedes \(records.superseded) record versions; record_history has \(historyRows)")
             }
             // record_flags indexes the flags of records: each entry one of its record's flags, and as many as they have.
             let flags = try flagIndex.withLock { $0! }.get()
-            guard flags.entries == recordsSummary.flags, flags.matched == flags.entries else {
+            guard flags.entries == records.flags, flags.matched == flags.entries else {
                 throw StoreError.corrupt(
                     seq: nil,
-                    reason: "record_flags has \(flags.entries) entries, \(flags.matched) of them its record's; the records have \(recordsSummary.flags) flags")
+                    reason: "record_flags has \(flags.entries) entries, \(flags.matched) of them its record's; the records have \(records.flags) flags")
             }
             var checksum = try smallModels.withLock { $0! }.get()
-            checksum.add(recordsSummary.digest)
-            try RecordCounts.verify(db, expected: recordsSummary.tally)
+            checksum.add(records.digest)
+            try RecordCounts.verify(db, expected: records.tally)
             return VerifyReport(
-                events: chainSummary.events, records: recordsSummary.count, checkpoints: chainSummary.checkpoints,
+                events: chainSummary.events, records: records.count, checkpoints: chainSummary.checkpoints,
                 latestCheckpoint: chainSummary.latestCheckpoint, checksum: checksum.hex)
         }
     }
 
+    /// The records the slices checked, added up in the order of the log. Each slice checked the rows of records its
+    /// RecordImported events created, one after another in rowid order, from the row of its first; so every row was
+    /// checked, once, and the rowids follow the order of creation (time travel relies on it, and a replay gives it),
+    /// when each slice's rows begin where the slice before left off, at the first row of the table, and end at its last.
+    private static func records(_ slices: [LogSlice], db: Database) throws -> RecordsSummary {
+        var next = try Int64.fetchOne(db, sql: "SELECT min(rowid) FROM records")
+        var summary = RecordsSummary()
+        for slice in slices {
+            guard let first = slice.firstRowid else { continue }
+            guard first == next else { throw StoreError.recordsOutOfOrder }
+            next = slice.nextRowid
+            summary.count += slice.records.count
+            summary.superseded += slice.records.superseded
+            summary.flags += slice.records.flags
+            summary.tally.add(slice.records.tally)
+            summary.digest.add(slice.records.digest)
+        }
+        if let stray = next {
+            let id = try String.fetchOne(db, sql: "SELECT id FROM records WHERE rowid = ?", arguments: [stray]) ?? ""
+            throw StoreError.corrupt(seq: nil, reason: "records has \(id), which the log never created")
+        }
+        return summary
+    }
+
     /// What verify does, each on a reader of its own, side by side.
     private enum VerifyTask {
-        case chain(Int), records(Int), smallReadModels, flagIndex
+        case log(Int), smallReadModels, flagIndex
     }
 
     /// The entries of record_flags, and how many of them are a flag their record has.
@@ -141,7 +135,6 @@ extension Store {
 
     private struct ChainSummary {
         var events: Int64 = 0
-        var recordsCreated: Int64 = 0
         var checkpoints = 0
         var latestCheckpoint: Checkpoint?
     }
@@ -154,9 +147,6 @@ extension Store {
         var flags: Int64 = 0
         /// The counts of the current versions, which record_counts and record_cells must hold.
         var tally = RecordCounts.Tally()
-        /// The seqs that created the first and the last record of the slice, in rowid order.
-        var firstCreated: Int64 = 0
-        var lastCreated: Int64 = 0
         var digest = RowDigest()
     }
 
@@ -181,10 +171,14 @@ extension Store {
     }
 
     /// What one slice of the log gives: events `leaves.lowerBound + 1` to `leaves.upperBound`, chained from the stored
-    /// hash of the event before, and their part of the Merkle tree.
-    private struct ChainSlice: Sendable {
+    /// hash of the event before, their part of the Merkle tree, and the records they create.
+    private struct LogSlice: Sendable {
         var leaves: Range<Int64>
-        var recordsCreated: Int64 = 0
+        /// The rows of records the slice's RecordImported events created, each checked against its record's stream.
+        var records = RecordsSummary()
+        /// The rowid of the first of those rows, and of the row of records after the last (nil: none).
+        var firstRowid: Int64?
+        var nextRowid: Int64?
         /// The first thing wrong in the slice, and the seq being read when it was found; the slice stops there.
         var failure: StoreError?
         /// The roots of the slice's perfect subtrees, 32 bytes each, the largest first: one root for a whole slice.
@@ -201,7 +195,7 @@ extension Store {
     /// checked side by side, each from the stored hash before it. Each slice folds its whole subtrees of the tree and
     /// checks the block roots in it; `chain(_:width:tree:events:)` joins the slices in order, checking each checkpoint
     /// where its tree ends, and reports whatever is wrong first along the log, as one pass from seq 1 would.
-    private static func chain(_ slices: [ChainSlice], width: Int64, tree: StoredTree, events: Int64) throws -> ChainSummary {
+    private static func chain(_ slices: [LogSlice], width: Int64, tree: StoredTree, events: Int64) throws -> ChainSummary {
         var summary = ChainSummary()
         // The roots of the whole slices so far, each a subtree `chainSliceWidth` leaves wide.
         var whole = FlatFrontier()
@@ -229,7 +223,6 @@ extension Store {
             }
             if let failure = slice.failure { throw failure }
             summary.events = slice.leaves.upperBound
-            summary.recordsCreated += slice.recordsCreated
             if Int64(slice.leaves.count) == width {
                 slice.frontier.withUnsafeBytes { _ = whole.append($0) }
             }
@@ -246,11 +239,12 @@ extension Store {
         return summary
     }
 
-    /// One slice of the chain, read with the C API straight from SQLite's buffers: this loop runs once per event.
-    private static func verifyChain(
+    /// One slice of the log, read with the C API straight from SQLite's buffers: this loop runs once per event. Each
+    /// RecordImported event is the creation of the next row of records, which is checked as the event is read.
+    private static func verifySlice(
         _ db: Database, leaves: Range<Int64>, tree: StoredTree, key: Curve25519.Signing.PublicKey
-    ) throws -> ChainSlice {
-        var slice = ChainSlice(leaves: leaves)
+    ) throws -> LogSlice {
+        var slice = LogSlice(leaves: leaves)
         var previous = HashChain.genesis
         var recordedAt = (milliseconds: Int64.min, json: [UInt8](#""""#.utf8))
         if leaves.lowerBound > 0 {
@@ -282,6 +276,7 @@ extension Store {
         var head: [UInt8] = [], tail: [UInt8] = []
         head.reserveCapacity(256)
         tail.reserveCapacity(512)
+        var created = try CreatedRecords(db)
         var expected = leaves.lowerBound + 1
         while try step(statement, db: db) {
             let seq = sqlite3_column_int64(handle, 0)
@@ -344,13 +339,22 @@ extension Store {
                 slice.reached.append((next, frontier.bytes, tree.checkpoints[next].checkpoint.isSigned(by: key)))
                 next += 1
             }
-            if isRecordImported(handle, 4) { slice.recordsCreated += 1 }
+            if isRecordImported(handle, 4) {
+                do {
+                    try created.check(event: handle, db: db, into: &slice.records)
+                } catch let error as StoreError {
+                    slice.failure = error
+                    return slice
+                }
+            }
             expected += 1
         }
         if expected <= leaves.upperBound {
             slice.failure = StoreError.corrupt(seq: expected, reason: "missing from the log")
         }
         slice.frontier = frontier.bytes
+        slice.firstRowid = created.firstRowid
+        slice.nextRowid = try created.nextRowid(db: db)
         return slice
     }
 
@@ -452,49 +456,59 @@ extension Store {
         a.withUnsafeBufferPointer { equal($0, b) }
     }
 
-    /// Each record row must equal the fold of its own stream, and its rowid follow the order the log created the
-    /// records in (time travel relies on it, and a replay gives it). Most records have one event, the one the row
-    /// names by `seq`, read in the same pass; the others fold their whole stream, whose earlier versions must be in
+    /// The rows of records that a slice's RecordImported events created, read in rowid order as the events come, each
+    /// checked as it is reached: it must be the record the event names, and equal the fold of its stream. Most records
+    /// have one event, the one in hand; the others fold their whole stream, whose earlier versions must be in
     /// record_history.
-    private static func verifyRecords(
-        _ db: Database, rowids: Range<Int64>, progress: (String, Int64) -> Void
-    ) throws -> RecordsSummary {
-        let streamEvents = try db.makeStatement(
-            sql: """
-                SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
-                WHERE stream = ? ORDER BY stream_version
-                """)
-        let history = try db.makeStatement(
-            sql: "SELECT record_rowid, superseded_seq, \(RecordRow.columns) FROM record_history WHERE seq = ?")
-        var summary = RecordsSummary()
-        // The row's columns in RecordRow's order, then the event it names, then its rowid; read with the C API, one pass.
-        let columns = RecordRow.columnNames
-        let statement = try db.makeStatement(
-            sql: """
-                SELECT \(columns.map { "records.\($0)" }.joined(separator: ", ")),
-                       events.seq, events.stream, events.stream_version, events.type, events.recorded_at, events.data,
-                       records.rowid
-                FROM records LEFT JOIN events ON events.seq = records.seq
-                WHERE records.rowid >= ? AND records.rowid < ?
-                ORDER BY records.rowid
-                """)
-        try statement.setArguments([rowids.lowerBound, rowids.upperBound])
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        let event = Int32(columns.count)
-        while try step(statement, db: db) {
-            let id = text(handle, 0)
-            let rowid = sqlite3_column_int64(handle, event + 6)
+    private struct CreatedRecords {
+        /// The row's columns in RecordRow's order, then its rowid, from the row of the slice's first record on.
+        private let rows: Statement
+        private let streamEvents: Statement
+        private let history: Statement
+        /// The rowid of the first row checked; nil until one is.
+        private(set) var firstRowid: Int64?
+
+        init(_ db: Database) throws {
+            rows = try db.makeStatement(
+                sql: "SELECT \(RecordRow.columns), rowid FROM records WHERE rowid >= ? ORDER BY rowid")
+            streamEvents = try db.makeStatement(
+                sql: """
+                    SELECT seq, id, stream, stream_version, type, recorded_at, actor, data FROM events
+                    WHERE stream = ? ORDER BY stream_version
+                    """)
+            history = try db.makeStatement(
+                sql: "SELECT record_rowid, superseded_seq, \(RecordRow.columns) FROM record_history WHERE seq = ?")
+        }
+
+        /// Checks the row the RecordImported event `event` (the slice's statement, on the event) created: the next row.
+        mutating func check(event: SQLiteStatement, db: Database, into summary: inout RecordsSummary) throws {
+            let seq = sqlite3_column_int64(event, 0)
+            let handle = rows.sqliteStatement
+            func rowid(ofRecordIn event: SQLiteStatement) throws -> (id: String, rowid: Int64?) {
+                let id = Projector.streamID(text(event, 2))
+                return (id, try Int64.fetchOne(db, sql: "SELECT rowid FROM records WHERE id = ?", arguments: [id]))
+            }
+            if firstRowid == nil {
+                let record = try rowid(ofRecordIn: event)
+                guard let first = record.rowid else {
+                    throw StoreError.corrupt(seq: seq, reason: "records lacks \(record.id), which the log creates here")
+                }
+                firstRowid = first
+                sqlite3_bind_int64(handle, 1, first)
+            }
+            let id = try step(rows, db: db) ? text(handle, 0) : nil
+            guard let id, isStream(event, 2, ofRecord: handle, 0, id: id) else {
+                let record = try rowid(ofRecordIn: event)
+                // Where rows are out of order, which seq finds it first depends on where the slices begin: none is named.
+                guard record.rowid == nil else { throw StoreError.recordsOutOfOrder }
+                throw StoreError.corrupt(seq: seq, reason: "records lacks \(record.id), which the log creates here")
+            }
+            let columns = RecordRow.columnNames
             var lastSeq = sqlite3_column_int64(handle, 3)
-            var created = lastSeq
             var expected: RecordRow?
-            if sqlite3_column_type(handle, event) != SQLITE_NULL, isRecordImported(handle, event + 3),
-                isStream(handle, event + 1, ofRecord: handle, 0, id: id)
-            {
-                let seq = sqlite3_column_int64(handle, event)
-                let streamVersion = sqlite3_column_int64(handle, event + 2)
-                let recordedAt = sqlite3_column_int64(handle, event + 4)
-                let data = bytes(handle, event + 5)
+            if lastSeq == seq {
+                let streamVersion = sqlite3_column_int64(event, 3), recordedAt = sqlite3_column_int64(event, 5)
+                let data = bytes(event, 7)
                 expected = RecordRow.canonicalImported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
                 if expected == nil {
                     do {
@@ -505,18 +519,17 @@ extension Store {
                 }
             }
             if expected == nil {
-                let stream = RecordState.stream(id)
-                let events = try Row.fetchAll(streamEvents, arguments: [stream]).map { try Self.event($0) }
+                let rowid = sqlite3_column_int64(handle, Int32(columns.count))
+                let events = try Row.fetchAll(streamEvents, arguments: [text(event, 2)]).map { try Store.event($0) }
                 let versions = RecordRow.versions(id: id, rowid: rowid, events: events)
-                guard let current = versions.current, let first = events.first else {
-                    throw StoreError.corrupt(seq: events.last?.seq ?? lastSeq, reason: "records has \(id), which the log never created")
+                guard let current = versions.current else {
+                    throw StoreError.corrupt(seq: seq, reason: "records has \(id), which the log never created")
                 }
                 for version in versions.superseded {
-                    try Self.verifyHistory(version, statement: history, db: db, digest: &summary.digest)
+                    try verifyHistory(version, statement: history, db: db, digest: &summary.digest)
                     summary.superseded += 1
                 }
                 lastSeq = current.seq
-                created = first.seq
                 expected = current
             }
             // Moved out, not copied: a copy of a row retains each of its parts, and three were a few percent of verify.
@@ -524,17 +537,17 @@ extension Store {
             if let index = summary.digest.add(columnsOf: handle, holding: row.values) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
-            guard created > summary.lastCreated else {
-                throw StoreError.corrupt(seq: created, reason: "records has rowids out of the order the log created the records in")
-            }
-            if summary.count == 0 { summary.firstCreated = created }
-            summary.lastCreated = created
             summary.flags += Int64(row.flags.count)
             summary.tally.add(row)
             summary.count += 1
-            if summary.count % 100_000 == 0 { progress("records", summary.count) }
         }
-        return summary
+
+        /// The rowid of the row after the last one checked; nil when none was checked, or that was the last row.
+        func nextRowid(db: Database) throws -> Int64? {
+            defer { sqlite3_reset(rows.sqliteStatement) }
+            guard firstRowid != nil, try step(rows, db: db) else { return nil }
+            return sqlite3_column_int64(rows.sqliteStatement, Int32(RecordRow.columnNames.count))
+        }
     }
 
     /// A superseded version must be in record_history as the fold gives it; the stored row goes into the digest.
@@ -615,6 +628,10 @@ extension Store {
     /// Columns of the small read models that copy their record's current values: the in-memory rebuild has no
     /// records, so these are checked against the records table instead.
     private static let recordColumns = ["proposals": ["institution_code", "collection_code", "dataset_id"]]
+}
+
+extension StoreError {
+    static let recordsOutOfOrder = StoreError.corrupt(seq: nil, reason: "records has rowids out of the order the log created the records in")
 }
 
 /// An order-independent digest of rows: the sum, lane by lane modulo 2^64, of each row's SHA-256. A row is hashed as

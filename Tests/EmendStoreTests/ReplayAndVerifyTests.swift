@@ -139,11 +139,46 @@ import Testing
     @Test func verifyFindsARecordMissingFromTheReadModel() throws {
         // Given a populated store whose records table lost a row behind the log's back
         let store = try populated()
-        try store.writer.write { db in try db.execute(sql: "DELETE FROM records WHERE rowid = 5") }
+        let lost = try store.writer.write { db in
+            defer { try? db.execute(sql: "DELETE FROM records WHERE rowid = 5") }
+            return try Row.fetchOne(db, sql: "SELECT id, seq FROM records WHERE rowid = 5")!
+        }
         // When it is verified
-        // Then verify says the log creates more records than the read model holds
-        #expect(throws: StoreError.corrupt(seq: nil, reason: "the log creates 20 records; the read model has 19")) {
+        // Then verify names the record and the event that created it
+        #expect(throws: StoreError.corrupt(seq: lost["seq"], reason: "records lacks \(lost["id"] as String), which the log creates here")) {
             try store.verify()
+        }
+    }
+
+    @Test func verifyFindsARecordTheLogNeverCreated() throws {
+        // Given a populated store whose records table gained a row behind the log's back
+        let store = try populated()
+        try store.writer.write { db in
+            try db.execute(sql: "INSERT INTO records (id, dataset_id, version, seq) SELECT 'stray', dataset_id, version, seq FROM records WHERE rowid = 1")
+        }
+        // When it is verified
+        // Then verify names it
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "records has stray, which the log never created")) {
+            try store.verify()
+        }
+    }
+
+    @Test func verifyInSlicesChecksEveryRecordRowOnceInTheOrderOfCreation() throws {
+        // Given 2,500 records verified in slices of 1,024 events, so that their rows are checked by three slices
+        let store = try Given.store()
+        try Given.imported((1...2_500).map { Given.specimen($0) }, into: store)
+        let whole = try store.verify(chainSliceWidth: 1 << 12)
+        #expect(try store.verify(chainSliceWidth: 1_024) == whole)
+        // When the rows of the records the second slice creates move, in their order, to the end of the table (so that
+        // each slice finds its own rows in order, and only their joining is out of it)
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE records SET rowid = rowid + 10000 WHERE seq BETWEEN 1025 AND 2048")
+        }
+        // Then verify finds the rowids out of the order of creation, in one slice or in three
+        for width: Int64 in [1_024, 1 << 12] {
+            #expect(throws: StoreError.corrupt(seq: nil, reason: "records has rowids out of the order the log created the records in")) {
+                try store.verify(chainSliceWidth: width)
+            }
         }
     }
 
