@@ -21,11 +21,10 @@ extension Store {
     /// Throws `StoreError.corrupt` naming the first bad `seq`. Slices of the log are checked side by side, each on its
     /// own reader, to use every core: the chain, and the rows of records its events create.
     /// `chainSliceWidth` (a power of two, at least `Checkpoints.blockSize`) is there for tests: the width of the
-    /// log's slices.
+    /// log's slices, else `sliceWidth(events:cores:)`.
     public func verify(
-        progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }, chainSliceWidth: Int64 = Store.chainSliceWidth
+        progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }, chainSliceWidth: Int64? = nil
     ) throws -> VerifyReport {
-        precondition(chainSliceWidth >= Checkpoints.blockSize && chainSliceWidth.nonzeroBitCount == 1)
         let (events, tree) = try read { db in
             let seqs = try Row.fetchOne(db, sql: "SELECT min(seq) AS first, max(seq) AS last FROM events")
             // Seq 1 is where the chain starts: a log whose first event is not 1 misses it.
@@ -35,7 +34,9 @@ extension Store {
         // Slices of the log, checked side by side on readers of their own, as many as there are cores, each taking the
         // next slice as it finishes one. The small read models and the flag index go first, beside the first slices,
         // rather than after the last.
-        let slices = Int((events + chainSliceWidth - 1) / chainSliceWidth)
+        let width = chainSliceWidth ?? Self.sliceWidth(events: events, cores: ProcessInfo.processInfo.activeProcessorCount)
+        precondition(width >= Checkpoints.blockSize && width.nonzeroBitCount == 1)
+        let slices = Int((events + width - 1) / width)
         let checked = Mutex<[LogSlice?]>(Array(repeating: nil, count: slices))
         let eventsDone = Atomic<Int64>(0)
         let smallModels = Mutex<Result<RowDigest, any Error>?>(nil)
@@ -46,7 +47,6 @@ extension Store {
         DispatchQueue.concurrentPerform(iterations: tasks.count) { task in
             switch tasks[task] {
             case .log(let index):
-                let width = chainSliceWidth
                 let leaves = Int64(index) * width..<min(events, Int64(index + 1) * width)
                 do {
                     let slice = try read { try Self.verifySlice($0, leaves: leaves, tree: tree, key: key) }
@@ -66,7 +66,7 @@ extension Store {
         // A reader that failed (SQLite's own errors) is reported as it is.
         if let error = failure.withLock({ $0 }) { throw error }
         let slicesInOrder = checked.withLock { $0 }.map { $0! }
-        let chainSummary = try Self.chain(slicesInOrder, width: chainSliceWidth, tree: tree, events: events)
+        let chainSummary = try Self.chain(slicesInOrder, width: width, tree: tree, events: events)
         return try read { db in
             let records = try Self.records(slicesInOrder, db: db)
             // Every version the log supersedes was found in record_history; nothing else may be there.
@@ -152,7 +152,13 @@ extension Store {
 
     /// Events per slice of the chain: a power of two, and a multiple of `Checkpoints.blockSize`, so that the leaves of
     /// a slice are whole subtrees of the Merkle tree and each slice folds its part of the tree on its own.
-    public static let chainSliceWidth: Int64 = 1 << 16
+    static func sliceWidth(events: Int64, cores: Int) -> Int64 {
+        // Eight slices a core at least, so that the cores finish close together (a log of 100,000 events in two
+        // slices kept one core busy for two thirds of the time), and none wider than 65,536 events.
+        let wanted = events / Int64(8 * max(1, cores))
+        guard wanted > Checkpoints.blockSize else { return Checkpoints.blockSize }
+        return min(1 << 16, 1 << (63 - wanted.leadingZeroBitCount))
+    }
 
     /// The checkpoints and block roots stored beside the log, which the chain's slices check as they reach them.
     private struct StoredTree: Sendable {
@@ -197,7 +203,7 @@ extension Store {
     /// where its tree ends, and reports whatever is wrong first along the log, as one pass from seq 1 would.
     private static func chain(_ slices: [LogSlice], width: Int64, tree: StoredTree, events: Int64) throws -> ChainSummary {
         var summary = ChainSummary()
-        // The roots of the whole slices so far, each a subtree `chainSliceWidth` leaves wide.
+        // The roots of the whole slices so far, each a subtree `width` leaves wide.
         var whole = FlatFrontier()
         // A checkpoint of no events is never reached, and those after it wait behind it, as one pass would have them.
         let blocked = tree.checkpoints.first.map { $0.checkpoint.treeSize < 1 } ?? false

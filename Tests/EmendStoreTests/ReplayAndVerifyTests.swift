@@ -1,5 +1,5 @@
 import EmendCore
-import EmendStore
+@testable import EmendStore
 import GRDB
 import Testing
 
@@ -161,6 +161,14 @@ import Testing
         #expect(throws: StoreError.corrupt(seq: nil, reason: "records has stray, which the log never created")) {
             try store.verify()
         }
+    }
+
+    @Test func theLogIsCutIntoEightSlicesACoreAtLeastOfAPowerOfTwoEvents() {
+        #expect(Store.sliceWidth(events: 1_000_001, cores: 2) == 32_768)
+        #expect(Store.sliceWidth(events: 100_001, cores: 2) == 4_096)
+        #expect(Store.sliceWidth(events: 100_001, cores: 64) == 1_024)
+        #expect(Store.sliceWidth(events: 20, cores: 2) == 1_024)
+        #expect(Store.sliceWidth(events: 50_000_000, cores: 2) == 65_536)
     }
 
     @Test func verifyInSlicesChecksEveryRecordRowOnceInTheOrderOfCreation() throws {
