@@ -125,6 +125,30 @@ import Testing
         #expect(statistics.counts[.kingdom]?.map { "\($0.value)=\($0.count)" } == ["=2", "Fungi=1", "Plantae=1"])
     }
 
+    @Test func yearsOutsideThreeMillenniaAndPointsOnTheEdgesAreCountedAsTheTriggersCountThem() throws {
+        // Given records of years before 0, at 0, past 2999 and of none, at the poles and on the antimeridian, loaded
+        // in bulk (counted by a tally) and then revised one by one (counted by the triggers)
+        let store = try Given.store()
+        let specimens = [
+            Given.specimen(1, ["year": "3050", "decimalLatitude": "90", "decimalLongitude": "180"]),
+            Given.specimen(2, ["year": "0", "decimalLatitude": "-90", "decimalLongitude": "-180"]),
+            Given.specimen(3, ["year": "-44"]),
+            Given.specimen(4, ["year": ""]),
+        ]
+        try Given.imported(specimens, into: store)
+        let loaded = try Self.tables(store)
+        try Given.imported(specimens.map { Given.specimen(Int($0.key!.dropFirst(4))!, $0.fields.merging(["locality": "Here"]) { $1 }) }, into: store)
+        // When the read models are replayed (counted by a tally again)
+        let revised = try Self.tables(store)
+        try store.replay()
+        // Then all three agree, and verify's own tally agrees with them
+        #expect(loaded == revised)
+        #expect(try Self.tables(store) == revised)
+        #expect(revised.cells == [[-90, -180, 1], [51, -1, 2], [89, 179, 1]])
+        #expect(revised.counts.filter { $0[0] == "year" } == [["year", "", "1"], ["year", "-44", "1"], ["year", "0", "1"], ["year", "3050", "1"]])
+        _ = try store.verify()
+    }
+
     @Test func verifyFailsWhenACountIsWrong() throws {
         // Given a store whose counts someone changed by hand
         let store = try Given.store()
