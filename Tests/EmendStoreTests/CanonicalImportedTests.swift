@@ -17,15 +17,18 @@ import Testing
 
     @Test(arguments: [
         #"{"dataset":"d","fields":{"basisOfRecord":"PreservedSpecimen","country":"Kenya","countryCode":"PK","decimalLatitude":"-1.29","decimalLongitude":"36.82","year":"1926"}}"#,
+        #"{"dataset":"d","fields":{"class":"Insecta","family":"Apidae","institutionCode":"NHMUK","kingdom":"Animalia","phylum":"Arthropoda","taxonRank":"species","zzz":"last"}}"#,
         #"{"dataset":"d","fields":{"country":"México","countryCode":"MX","decimalLatitude":"19.4","decimalLongitude":"-99.1","scientificName":"Aus bus Müller, 1900"}}"#,
         #"{"dataset":"d","fields":{"locality":"Ålesund, a long name with more than eight bytes","scientificName":"Hakea decurrens subsp. physocarpa W.R.Barker"}}"#,
         #"{"dataset":"d","fields":{}}"#,
     ])
     func canonicalDataReadsAsTheGeneralReadingReadsIt(json: String) throws {
-        // Given canonical data, When it is read both ways, Then the rows are the same
+        // Given canonical data, When it is read both ways, Then the rows are the same, and so are the terms the counts
+        // read beyond the row's columns (kingdom, phylum, basis of record)
         let (canonical, general) = try rows(Array(json.utf8))
         #expect(canonical != nil)
         #expect(canonical?.values == general?.values)
+        #expect(canonical?.terms == general?.terms)
     }
 
     @Test(arguments: [
