@@ -526,11 +526,12 @@ public enum QualityChecks {
     }
 
     /// The parts of a scientific name: "Hakea decurrens subsp. physocarpa W.R.Barker", "Aus (Bus) cus (Smith, 1900)",
-    /// "Aus sp.", "Aus bus L. var. cus".
+    /// "Aus sp.", "Aus bus L. var. cus". The parts are where they are in the name's UTF-8, not Strings of their own:
+    /// verify parses a million names, and making those Strings was most of the cost.
     struct ParsedName: Equatable {
-        var genus: String
-        var specificEpithet: String?
-        var infraspecificEpithet: String?
+        var genus: Range<Int>
+        var specificEpithet: Range<Int>?
+        var infraspecificEpithet: Range<Int>?
         var markerRank: String?
         var indeterminate = false
     }
@@ -539,19 +540,15 @@ public enum QualityChecks {
         var name = name
         // Read as bytes: names are mostly ASCII, and Character properties cost more than the rest of the checks.
         return name.withUTF8 { bytes -> ParsedName? in
-            var tokens: [Range<Int>] = []
-            tokens.reserveCapacity(8)
-            var start = -1
-            for i in 0..<bytes.count {
-                let b = bytes[i]
-                if b == 0x20 || b == 0x09 {
-                    if start >= 0 { tokens.append(start..<i); start = -1 }
-                } else if start < 0 {
-                    start = i
-                }
+            /// The word (a run of bytes between spaces or tabs) that starts at or after `position`.
+            func word(from position: Int) -> Range<Int>? {
+                var start = position
+                while start < bytes.count, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
+                guard start < bytes.count else { return nil }
+                var end = start + 1
+                while end < bytes.count, bytes[end] != 0x20, bytes[end] != 0x09 { end += 1 }
+                return start..<end
             }
-            if start >= 0 { tokens.append(start..<bytes.count) }
-            func text(_ t: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[t]), as: UTF8.self) }
             func token(_ t: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[t]) }
             func all(_ t: Range<Int>, _ test: (UInt8) -> Bool) -> Bool {
                 for i in t where !test(bytes[i]) { return false }
@@ -576,44 +573,42 @@ public enum QualityChecks {
                 guard all(t, { (0x61...0x7A).contains($0) || $0 == 0x2D || $0 >= 0x80 }) else { return false }
                 return !(t.count <= 5 && authorParticles.meaning(of: token(t)) != nil)
             }
-            var i = 0
-            func skipQualifiers() { while i < tokens.count, isQualifier(tokens[i]) { i += 1 } }
+            // The word being read; nil past the last.
+            var current = word(from: 0)
+            func advance() { current = current.flatMap { word(from: $0.upperBound) } }
+            func skipQualifiers() { while let t = current, isQualifier(t) { advance() } }
             skipQualifiers()
-            guard i < tokens.count, isGenus(tokens[i]) else { return nil }
-            var parsed = ParsedName(genus: text(tokens[i]))
-            i += 1
-            if i < tokens.count {
-                let t = tokens[i]
-                if t.count > 2, bytes[t.lowerBound] == 0x28, bytes[t.upperBound - 1] == 0x29,
-                    (0x41...0x5A).contains(bytes[t.lowerBound + 1]), all(t, { $0 != 0x2C })
-                {
-                    i += 1  // subgenus
-                }
+            guard let genus = current, isGenus(genus) else { return nil }
+            var parsed = ParsedName(genus: genus)
+            advance()
+            if let t = current, t.count > 2, bytes[t.lowerBound] == 0x28, bytes[t.upperBound - 1] == 0x29,
+                (0x41...0x5A).contains(bytes[t.lowerBound + 1]), all(t, { $0 != 0x2C })
+            {
+                advance()  // subgenus
             }
             skipQualifiers()
-            guard i < tokens.count else { return parsed }
-            if tokens[i].count <= 10, indeterminate.meaning(ofLowercased: token(tokens[i])) != nil {
+            guard let species = current else { return parsed }
+            if species.count <= 10, indeterminate.meaning(ofLowercased: token(species)) != nil {
                 parsed.indeterminate = true
                 return parsed
             }
-            guard isEpithet(tokens[i]) else { return parsed }
-            parsed.specificEpithet = text(tokens[i])
-            i += 1
+            guard isEpithet(species) else { return parsed }
+            parsed.specificEpithet = species
+            advance()
             skipQualifiers()
-            if i < tokens.count, isEpithet(tokens[i]), marker(tokens[i]) == nil {
-                parsed.infraspecificEpithet = text(tokens[i])  // a trinomial without a marker
+            if let t = current, isEpithet(t), marker(t) == nil {
+                parsed.infraspecificEpithet = t  // a trinomial without a marker
                 return parsed
             }
             // A rank marker may come after the species' authorship: "Aus bus L. var. cus".
-            while i < tokens.count {
-                if let rank = marker(tokens[i]) {
+            while let t = current {
+                advance()
+                if let rank = marker(t) {
                     parsed.markerRank = rank
-                    i += 1
                     skipQualifiers()
-                    if i < tokens.count, isEpithet(tokens[i]) { parsed.infraspecificEpithet = text(tokens[i]) }
+                    if let t = current, isEpithet(t) { parsed.infraspecificEpithet = t }
                     return parsed
                 }
-                i += 1
             }
             return parsed
         }
@@ -654,8 +649,13 @@ public enum QualityChecks {
                     suggestedChanges: changes)
             }
         }
-        func compare(_ term: RecordTerms.Term, _ part: String?) {
-            guard let given = value(fields, term), given != part, given.lowercased() != part?.lowercased() else { return }
+        var name = nameText
+        func compare(_ term: RecordTerms.Term, _ range: Range<Int>?) {
+            guard var given = value(fields, term) else { return }
+            // Nearly always the same bytes: a String of the part is made only when they differ.
+            if let range, given.withUTF8({ given in name.withUTF8 { given.elementsEqual($0[range]) } }) { return }
+            let part = range.map { range in name.withUTF8 { String(decoding: $0[range], as: UTF8.self) } }
+            guard given != part, given.lowercased() != part?.lowercased() else { return }
             found.add(
                 code: .taxonRankInconsistent, severity: .warning, terms: ["scientificName", term.name],
                 message: "\(term.name) is \(quoted(given)) but scientificName \(quoted(nameText)) \(part.map { "has \(quoted($0)) there" } ?? "has none").")
