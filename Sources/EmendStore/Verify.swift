@@ -353,8 +353,11 @@ extension Store {
                     return slice
                 }
             }
+            if seq % Checkpoints.blockSize == 0 { slice.records.digest.endBlock() }
             expected += 1
         }
+        // The log's last block, when it is not whole.
+        slice.records.digest.endBlock()
         if expected <= leaves.upperBound {
             slice.failure = StoreError.corrupt(seq: expected, reason: "missing from the log")
         }
@@ -473,6 +476,10 @@ extension Store {
         private let history: Statement
         /// The rowid of the first row checked; nil until one is.
         private(set) var firstRowid: Int64?
+        /// Where each imported record's terms are read (see `RecordRow.canonicalImported`), and each row's columns
+        /// written, kept from one row to the next.
+        private var terms = RecordTerms()
+        private var values: [DatabaseValue] = []
 
         init(_ db: Database) throws {
             rows = try db.makeStatement(
@@ -515,7 +522,8 @@ extension Store {
             if lastSeq == seq {
                 let streamVersion = sqlite3_column_int64(event, 3), recordedAt = sqlite3_column_int64(event, 5)
                 let data = bytes(event, 7)
-                expected = RecordRow.canonicalImported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
+                expected = RecordRow.canonicalImported(
+                    id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data, terms: &terms)
                 if expected == nil {
                     do {
                         expected = try RecordRow.imported(id: id, seq: seq, streamVersion: streamVersion, recordedAt: recordedAt, data: data)
@@ -540,7 +548,8 @@ extension Store {
             }
             // Moved out, not copied: a copy of a row retains each of its parts, and three were a few percent of verify.
             let row = expected.take()!
-            if let index = summary.digest.add(columnsOf: handle, holding: row.values) {
+            row.write(into: &values)
+            if let index = summary.digest.add(columnsOf: handle, holding: values) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
             summary.flags += Int64(row.flags.count)
@@ -640,28 +649,38 @@ extension StoreError {
     static let recordsOutOfOrder = StoreError.corrupt(seq: nil, reason: "records has rowids out of the order the log created the records in")
 }
 
-/// An order-independent digest of rows: the sum, lane by lane modulo 2^64, of each row's SHA-256. A row is hashed as
-/// its values in order, each as its type letter, then its bits or its length and bytes: numbers as eight bytes, not
-/// as text (formatting them was a third of the digest's work).
+/// A digest of rows: the sum, lane by lane modulo 2^64, of SHA-256 hashes. A row is its values in order, each as its
+/// type letter, then its bits or its length and bytes: numbers as eight bytes, not as text (formatting them was a
+/// third of the digest's work).
+/// - Rows added on their own (`add(_:)`) are hashed one by one, so that their order does not matter.
+/// - Rows the log's events give, checked in the order of the log (`add(columnsOf:holding:after:)`), are hashed
+///   together, each after a row mark, one hash for each block of `Checkpoints.blockSize` events (`endBlock()`). The
+///   blocks are the same however verify slices the log; a hash for each row, with its own state and padding, was a
+///   third of the digest's cost.
 struct RowDigest {
     private var lanes: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
-    /// The bytes a row is hashed from, the first `length` of them, kept from one row to the next and written in place
+    /// The bytes to hash next, the first `length` of them, kept from one row to the next and written in place
     /// (`append(contentsOf:)` of each value was a tenth of the digest's cost).
     private var buffer: [UInt8] = []
     private var length = 0
+    /// The hash of the block's rows before those in `buffer`; nil until the block has one.
+    private var block: SHA256?
 
     mutating func add(_ values: [DatabaseValue]) {
-        startRow()
+        precondition(length == 0 && block == nil, "a row on its own in a block of the log's rows")
         for value in values { append(value) }
-        endRow()
+        let hash = buffer.withUnsafeBytes { sha256(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+        length = 0
+        add(hash)
     }
 
     /// Adds the row of a statement's first columns, read straight from SQLite's buffers, when they hold `values` (type
     /// and content): the stored row, each column read once, after `label` if there is one. Otherwise adds nothing and
     /// returns the first column that differs.
     mutating func add(columnsOf handle: SQLiteStatement, holding values: [DatabaseValue], after label: DatabaseValue? = nil) -> Int? {
-        startRow()
+        let rowStart = length
+        append(UInt8(ascii: "R"))
         if let label { append(label) }
         for (index, value) in values.enumerated() {
             // Through the column's value, as `bytes(_:_:)` reads it: one call that takes the connection's lock, not one each
@@ -670,34 +689,49 @@ struct RowDigest {
             func bytes() -> UnsafeRawBufferPointer {
                 UnsafeRawBufferPointer(start: sqlite3_value_blob(column), count: Int(sqlite3_value_bytes(column)))
             }
+            func differs() -> Int {
+                length = rowStart
+                return index
+            }
             switch value.storage {
             case .null:
-                guard type == SQLITE_NULL else { return index }
+                guard type == SQLITE_NULL else { return differs() }
                 append(0)
             case .int64(let number):
-                guard type == SQLITE_INTEGER, sqlite3_value_int64(column) == number else { return index }
+                guard type == SQLITE_INTEGER, sqlite3_value_int64(column) == number else { return differs() }
                 append("i", UInt64(bitPattern: number))
             case .double(let number):
                 let stored = sqlite3_value_double(column)
-                guard type == SQLITE_FLOAT, stored == number else { return index }
+                guard type == SQLITE_FLOAT, stored == number else { return differs() }
                 append("d", stored.bitPattern)
             case .string(var text):
-                guard type == SQLITE_TEXT else { return index }
+                guard type == SQLITE_TEXT else { return differs() }
                 let stored = bytes()
-                guard text.withUTF8({ bytesEqual(UnsafeRawBufferPointer($0), stored) }) else { return index }
+                guard text.withUTF8({ bytesEqual(UnsafeRawBufferPointer($0), stored) }) else { return differs() }
                 append("s", stored)
             case .blob(let data):
-                guard type == SQLITE_BLOB else { return index }
+                guard type == SQLITE_BLOB else { return differs() }
                 let stored = bytes()
-                guard data.withUnsafeBytes({ bytesEqual($0, stored) }) else { return index }
+                guard data.withUnsafeBytes({ bytesEqual($0, stored) }) else { return differs() }
                 append("b", stored)
             }
         }
-        endRow()
+        // The bytes go to the block's hash as they pile up, so that the buffer stays small.
+        if length >= 1 << 14 { flush() }
         return nil
     }
 
-    private mutating func startRow() {
+    /// Ends a block of the log: the hash of the rows added since the last goes into the sum.
+    mutating func endBlock() {
+        flush()
+        guard let hash = block.take()?.finalize() else { return }
+        add(hash)
+    }
+
+    private mutating func flush() {
+        guard length > 0 else { return }
+        if block == nil { block = SHA256() }
+        buffer.withUnsafeBytes { block!.update(bufferPointer: UnsafeRawBufferPointer(rebasing: $0[..<length])) }
         length = 0
     }
 
@@ -731,15 +765,16 @@ struct RowDigest {
         length += bytes.count
     }
 
-    private mutating func endRow() {
-        let hash = buffer.withUnsafeBytes { sha256(UnsafeRawBufferPointer(rebasing: $0[..<length])) }
+    private mutating func add(_ hash: SHA256Digest) {
         hash.withUnsafeBytes { hash in
             func lane(_ index: Int) -> UInt64 { UInt64(bigEndian: hash.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)) }
             lanes = (lanes.0 &+ lane(0), lanes.1 &+ lane(1), lanes.2 &+ lane(2), lanes.3 &+ lane(3))
         }
     }
 
+    /// Adds a digest whose last block has ended.
     mutating func add(_ other: RowDigest) {
+        precondition(other.length == 0 && other.block == nil, "a digest with a block not ended")
         lanes = (lanes.0 &+ other.lanes.0, lanes.1 &+ other.lanes.1, lanes.2 &+ other.lanes.2, lanes.3 &+ other.lanes.3)
     }
 
@@ -820,13 +855,16 @@ extension RecordRow {
     /// that keeps only the terms the columns, the flags and the counts derive from: the row `imported` gives, for a
     /// fraction of the work, but with no `state.fields` (verify compares the row's columns, and the log holds the
     /// fields). Nil for data in any other form, which `imported` reads as usual.
+    /// `terms` is storage to read the terms into, kept from one record to the next: once the row is gone it is
+    /// reused in place, rather than allocated and freed for every record.
     static func canonicalImported(
-        id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>
+        id: String, seq: Int64, streamVersion: Int64, recordedAt: Int64, data: UnsafeBufferPointer<UInt8>,
+        terms: inout RecordTerms
     ) -> RecordRow? {
         var scanner = CanonicalScanner(data)
         guard scanner.skip(#"{"dataset":"#), let dataset = scanner.plainString(), scanner.skip(#","fields":"#) else { return nil }
         guard scanner.skip("{") else { return nil }
-        var terms = RecordTerms()
+        terms.removeAll()
         let byName = RecordTerms.Term.byName
         var previousKey: Range<Int>?
         var next = 0
