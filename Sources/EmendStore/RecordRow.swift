@@ -178,32 +178,19 @@ struct RecordRow {
 
     /// The stored columns, in the order of `columns`.
     var values: [DatabaseValue] {
-        var values: [DatabaseValue] = []
-        write(into: &values)
-        return values
-    }
-
-    /// Replaces `values` with the stored columns, in the order of `columns`, in the storage it has: verify writes a
-    /// million rows' columns into one array.
-    func write(into values: inout [DatabaseValue]) {
         func value(_ term: RecordTerms.Term) -> DatabaseValue {
             guard let text = terms[term], !text.isEmpty else { return .null }
             return text.databaseValue
         }
-        values.removeAll(keepingCapacity: true)
-        values.append(state.id.databaseValue)
-        values.append(state.dataset.databaseValue)
-        values.append(state.version.databaseValue)
-        values.append(seq.databaseValue)
-        values.append(fieldsInEvent ? .null : CanonicalJSON.string(state.fields).databaseValue)
-        values.append(state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue)
-        for term in [RecordTerms.Term.institutionCode, .collectionCode, .catalogNumber, .scientificName, .family, .country, .countryCode] {
-            values.append(value(term))
-        }
-        values.append(year.databaseValue)
-        values.append(coordinates?.latitude.databaseValue ?? .null)
-        values.append(coordinates?.longitude.databaseValue ?? .null)
-        values.append(flagsJSON.databaseValue)
+        return [
+            state.id.databaseValue, state.dataset.databaseValue, state.version.databaseValue, seq.databaseValue,
+            fieldsInEvent ? .null : CanonicalJSON.string(state.fields).databaseValue,
+            state.extensions.isEmpty ? .null : CanonicalJSON.string(RecordState.json(state.extensions)).databaseValue,
+            value(.institutionCode), value(.collectionCode), value(.catalogNumber), value(.scientificName),
+            value(.family), value(.country), value(.countryCode), year.databaseValue,
+            coordinates?.latitude.databaseValue ?? .null, coordinates?.longitude.databaseValue ?? .null,
+            flagsJSON.databaseValue,
+        ]
     }
 
     /// The stored columns, by name, as this row would write them.

@@ -476,10 +476,8 @@ extension Store {
         private let history: Statement
         /// The rowid of the first row checked; nil until one is.
         private(set) var firstRowid: Int64?
-        /// Where each imported record's terms are read (see `RecordRow.canonicalImported`), and each row's columns
-        /// written, kept from one row to the next.
+        /// Where each imported record's terms are read (see `RecordRow.canonicalImported`), kept from one row to the next.
         private var terms = RecordTerms()
-        private var values: [DatabaseValue] = []
 
         init(_ db: Database) throws {
             rows = try db.makeStatement(
@@ -548,8 +546,7 @@ extension Store {
             }
             // Moved out, not copied: a copy of a row retains each of its parts, and three were a few percent of verify.
             let row = expected.take()!
-            row.write(into: &values)
-            if let index = summary.digest.add(columnsOf: handle, holding: values) {
+            if let index = summary.digest.add(columnsOf: handle, holding: row.values) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
             summary.flags += Int64(row.flags.count)
