@@ -111,8 +111,10 @@ import Testing
             ("UPDATE records SET flags = NULL WHERE id = '\(Self.id(2))'", "records.flags of \(Self.id(2)) differs from a replay of the log"),
             (#"UPDATE record_history SET flags = '["DEPTH_UNLIKELY"]'"#, "record_history.flags of version 1 of \(Self.id(1)) differs from a replay of the log"),
             ("DELETE FROM record_flags WHERE code = 'ZERO_COORDINATE' AND record_rowid = 2",
-             "record_flags has 3 entries, 3 of them its record's; the records have 4 flags"),
-            ("INSERT INTO record_flags VALUES ('DEPTH_UNLIKELY', 1)", "record_flags has 5 entries, 4 of them its record's; the records have 4 flags"),
+             "record_flags has 3 entries; the records have 4 flags"),
+            ("INSERT INTO record_flags VALUES ('DEPTH_UNLIKELY', 1)", "record_flags has 5 entries; the records have 4 flags"),
+            ("UPDATE record_flags SET code = 'DEPTH_UNLIKELY' WHERE code = 'ZERO_COORDINATE' AND record_rowid = 2",
+             "record_flags has entries that are not its records' flags"),
         ] {
             try store.writer.write { db in try db.execute(sql: tampering) }
             #expect {

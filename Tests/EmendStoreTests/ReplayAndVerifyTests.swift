@@ -23,6 +23,16 @@ import Testing
         #expect(try store.verify() == before)
     }
 
+    @Test func verifyNoticesADatasetsRecordCountThatIsNotItsRecords() throws {
+        // Given a populated store whose dataset claims one record more than it has
+        let store = try populated()
+        try store.writer.write { db in try db.execute(sql: "UPDATE datasets SET record_count = record_count + 1") }
+        // When it is verified, Then the datasets read model is found to differ
+        #expect(throws: StoreError.corrupt(seq: nil, reason: "the datasets read model differs from a replay of the log")) {
+            try store.verify()
+        }
+    }
+
     @Test func replayFromAnExportIntoAnEmptyDatabaseGivesTheSameChecksum() throws {
         // Given a populated store's export
         let store = try populated()
