@@ -101,13 +101,7 @@ extension Store {
             guard let first = slice.firstRowid else { continue }
             guard first == next else { throw StoreError.recordsOutOfOrder }
             next = slice.nextRowid
-            summary.count += slice.records.count
-            summary.superseded += slice.records.superseded
-            summary.flags += slice.records.flags
-            summary.tally.add(slice.records.tally)
-            summary.digest.add(slice.records.digest)
-            summary.flagIndex.add(slice.records.flagIndex)
-            summary.byDataset.merge(slice.records.byDataset, uniquingKeysWith: +)
+            summary.add(slice.records)
         }
         if let stray = next {
             let id = try String.fetchOne(db, sql: "SELECT id FROM records WHERE rowid = ?", arguments: [stray]) ?? ""
@@ -150,9 +144,34 @@ extension Store {
         /// The counts of the current versions, which record_counts and record_cells must hold.
         var tally = RecordCounts.Tally()
         /// The current versions by dataset, which `datasets.record_count` must hold.
-        var byDataset: [String: Int64] = [:]
+        private(set) var byDataset: [String: Int64] = [:]
+        /// The dataset counted last, and where it is in `byDataset`.
+        private var lastDataset: (name: String, index: Dictionary<String, Int64>.Index)?
         /// The digest of each flag of each current version with its rowid, which record_flags must hold.
         var flagIndex = RowDigest()
+
+        /// Counts a current version in its dataset. Records come dataset by dataset, so the last one's place is kept:
+        /// hashing the dataset's name for each record was 0.4% of verify.
+        mutating func countRecord(inDataset dataset: String) {
+            if let last = lastDataset, last.name == dataset {
+                byDataset.values[last.index] += 1
+                return
+            }
+            byDataset[dataset, default: 0] += 1
+            // An insertion moves the others, so the place is looked up after it.
+            lastDataset = (dataset, byDataset.index(forKey: dataset)!)
+        }
+
+        mutating func add(_ other: RecordsSummary) {
+            count += other.count
+            superseded += other.superseded
+            flags += other.flags
+            tally.add(other.tally)
+            digest.add(other.digest)
+            flagIndex.add(other.flagIndex)
+            byDataset.merge(other.byDataset, uniquingKeysWith: +)
+            lastDataset = nil
+        }
         var digest = RowDigest()
     }
 
@@ -565,7 +584,7 @@ extension Store {
                 for code in row.flags { summary.flagIndex.add(flag: code.rawValue, of: rowid) }
             }
             summary.tally.add(row)
-            summary.byDataset[row.state.dataset, default: 0] += 1
+            summary.countRecord(inDataset: row.state.dataset)
             summary.count += 1
         }
 
