@@ -178,6 +178,11 @@ struct RecordRow {
     /// `text.trimmingCharacters(in: .whitespaces)` (tabs and Unicode space separators), without Foundation's
     /// cost in the usual case of nothing to trim.
     private static func trimmingSpaces(_ text: String) -> String {
+        // Its first and last bytes, read in place: an ASCII letter or digit at each end is the usual case.
+        var text = text
+        if text.withUTF8({ !$0.isEmpty && (0x21..<0x80).contains($0[0]) && (0x21..<0x80).contains($0[$0.count - 1]) }) {
+            return text
+        }
         func isSpace(_ scalar: Unicode.Scalar?) -> Bool {
             guard let scalar else { return false }
             return scalar.isASCII ? scalar == " " || scalar == "\t" : scalar.properties.generalCategory == .spaceSeparator

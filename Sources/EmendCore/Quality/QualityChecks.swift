@@ -365,17 +365,23 @@ public enum QualityChecks {
     // MARK: Vocabularies
 
     /// basisOfRecord values Darwin Core recommends, and its class names (which it also allows).
-    public static let basisOfRecordValues: Set<String> = [
+    public static let basisOfRecordValues = Set(basisOfRecordList)
+    private static let basisOfRecordList = [
         "PreservedSpecimen", "FossilSpecimen", "LivingSpecimen", "MaterialSample", "MaterialEntity", "MaterialCitation",
         "HumanObservation", "MachineObservation", "Occurrence", "Organism", "Event", "Location", "GeologicalContext",
         "Identification", "Taxon", "MeasurementOrFact", "ResourceRelationship",
     ]
+    /// The same, looked up by their bytes, the commonest first: nearly every record's value is one of them as it is,
+    /// and hashing it was half of this check's cost.
+    private static let basisOfRecordWords = Vocabulary(basisOfRecordList)
     private static let basisOfRecordFolded: [String: String] = Dictionary(
         uniqueKeysWithValues: basisOfRecordValues.map { ($0.lowercased(), $0) })
 
     /// BASIS_OF_RECORD_INVALID; suggests the value when only case or spaces differ ("preserved specimen").
     static func basisOfRecord(_ fields: RecordTerms, into found: inout QualityFindings) {
-        guard let text = value(fields, .basisOfRecord), !basisOfRecordValues.contains(text) else { return }
+        guard var text = value(fields, .basisOfRecord) else { return }
+        // By bytes first; the set also finds text equal to a value only as a String (another Unicode form of it).
+        if text.withUTF8({ basisOfRecordWords.meaning(of: $0) }) != nil || basisOfRecordValues.contains(text) { return }
         let folded = text.lowercased().filter { $0 != " " && $0 != "_" && $0 != "-" }
         var changes: [String: String?] = [:], hint = ""
         if let standard = basisOfRecordFolded[folded] {
