@@ -147,6 +147,8 @@ extension Store {
         private(set) var byDataset: [String: Int64] = [:]
         /// The dataset counted last, and where it is in `byDataset`.
         private var lastDataset: (name: String, index: Dictionary<String, Int64>.Index)?
+        /// The digest of the rows of records and record_history, by blocks of the log.
+        var digest = RowDigest()
         /// The digest of each flag of each current version with its rowid, which record_flags must hold.
         var flagIndex = RowDigest()
 
@@ -172,7 +174,6 @@ extension Store {
             byDataset.merge(other.byDataset, uniquingKeysWith: +)
             lastDataset = nil
         }
-        var digest = RowDigest()
     }
 
     /// Events per slice of the chain: a power of two, and a multiple of `Checkpoints.blockSize`, so that the leaves of
