@@ -144,25 +144,11 @@ extension Store {
         /// The counts of the current versions, which record_counts and record_cells must hold.
         var tally = RecordCounts.Tally()
         /// The current versions by dataset, which `datasets.record_count` must hold.
-        private(set) var byDataset: [String: Int64] = [:]
-        /// The dataset counted last, and where it is in `byDataset`.
-        private var lastDataset: (name: String, index: Dictionary<String, Int64>.Index)?
+        var byDataset: [String: Int64] = [:]
         /// The digest of the rows of records and record_history, by blocks of the log.
         var digest = RowDigest()
         /// The digest of each flag of each current version with its rowid, which record_flags must hold.
         var flagIndex = RowDigest()
-
-        /// Counts a current version in its dataset. Records come dataset by dataset, so the last one's place is kept:
-        /// hashing the dataset's name for each record was 0.4% of verify.
-        mutating func countRecord(inDataset dataset: String) {
-            if let last = lastDataset, last.name == dataset {
-                byDataset.values[last.index] += 1
-                return
-            }
-            byDataset[dataset, default: 0] += 1
-            // An insertion moves the others, so the place is looked up after it.
-            lastDataset = (dataset, byDataset.index(forKey: dataset)!)
-        }
 
         mutating func add(_ other: RecordsSummary) {
             count += other.count
@@ -172,7 +158,6 @@ extension Store {
             digest.add(other.digest)
             flagIndex.add(other.flagIndex)
             byDataset.merge(other.byDataset, uniquingKeysWith: +)
-            lastDataset = nil
         }
     }
 
@@ -585,7 +570,7 @@ extension Store {
                 for code in row.flags { summary.flagIndex.add(flag: code.rawValue, of: rowid) }
             }
             summary.tally.add(row)
-            summary.countRecord(inDataset: row.state.dataset)
+            summary.byDataset[row.state.dataset, default: 0] += 1
             summary.count += 1
         }
 
