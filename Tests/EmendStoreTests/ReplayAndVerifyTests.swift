@@ -23,6 +23,19 @@ import Testing
         #expect(try store.verify() == before)
     }
 
+    @Test func theChecksumTellsApartReadModelsThatDifferInOneRecord() throws {
+        // Given two stores whose logs differ only in one field of one record, and a third with the first's records
+        func store(family: String) throws -> Store {
+            let store = try Given.store()
+            try Given.imported((1...3).map { Given.specimen($0, $0 == 2 ? ["family": family] : [:]) }, into: store)
+            return store
+        }
+        let (first, second, same) = try (store(family: "Fagaceae"), store(family: "Rosaceae"), store(family: "Fagaceae"))
+        // When each is verified, Then the checksums, which digest the records' rows, differ only where the records do
+        #expect(try first.verify().checksum != second.verify().checksum)
+        #expect(try first.verify().checksum == same.verify().checksum)
+    }
+
     @Test func verifyHoldsEachDatasetsRecordCountToItsRecords() throws {
         // Given records of two datasets, imported in turn and the first again with one record more
         let store = try Given.store()
