@@ -59,4 +59,25 @@ import Testing
         for shape in atlas.allShapes { #expect(atlas.outline(shape.code) === shape) }
         #expect(atlas.outline("gb") == nil && atlas.outline("GBR") == nil && atlas.outline("") == nil)
     }
+
+    @Test func aNameIsOneOfACodesExactNamesOnlyWhereItIsThatCodesName() {
+        // Given the atlas, the names of countries in their several forms, and strings that are not names or codes
+        let atlas = CountryAtlas.shared
+        let letters = (65...90).map { String(UnicodeScalar(UInt8($0))) }
+        let codes = letters.flatMap { first in letters.map { first + $0 } } + ["gb", "GBR", ""]
+        let names = codes.compactMap(atlas.country(code:)).flatMap { [$0.name, $0.commonName, $0.name.lowercased()] }
+            + ["Falkland Islands", "Burma", "United States of America", "Dem. Rep. Congo", "Ruritania", ""]
+
+        // Then a name is one of a code's exact names only where the name lookup gives that code
+        var exact = 0
+        for code in codes {
+            for name in names where atlas.isExactName(name, of: code) {
+                #expect(atlas.alpha2(forName: name) == code, "\(name) as a name of \(code)")
+                exact += 1
+            }
+        }
+        #expect(exact > 240)
+        #expect(atlas.isExactName("Falkland Islands", of: "FK") && !atlas.isExactName("France", of: "FK"))
+        #expect(!atlas.isExactName("falkland islands", of: "FK") && atlas.alpha2(forName: "falkland islands") == "FK")
+    }
 }

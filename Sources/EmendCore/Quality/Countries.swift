@@ -28,6 +28,9 @@ public final class CountryAtlas: Sendable {
     /// two for every record, and these take no hashing.
     private let known: [Bool]
     private let outlines: [Shape?]
+    /// The exact names `byExactName` gives each code, by `slot(of:)`: a record's country is most often one of the
+    /// names of its countryCode, found by comparing with a few, not by hashing.
+    private let exactNames: [[String]]
     let allShapes: [Shape]
     /// For each 5° cell (72 × 36, from −180, −90), the indexes in `allShapes` of the shapes whose box meets it.
     private let grid: [[Int32]]
@@ -35,17 +38,13 @@ public final class CountryAtlas: Sendable {
 
     private init() {
         var byAlpha2: [String: Country] = [:], byAlpha3: [String: String] = [:], names: [(String, String)] = []
-        if let url = Bundle.module.url(forResource: "iso_3166-1", withExtension: "json"),
-            let data = try? Data(contentsOf: url),
-            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let list = root["3166-1"] as? [[String: String]]
-        {
+        if let list = Self.decode(ISOCodes.self, resource: "iso_3166-1", extension: "json")?.countries {
             for entry in list {
-                guard let a2 = entry["alpha_2"], let a3 = entry["alpha_3"], let name = entry["name"] else { continue }
-                let common = entry["common_name"] ?? name
+                guard let a2 = entry.alpha2, let a3 = entry.alpha3, let name = entry.name else { continue }
+                let common = entry.commonName ?? name
                 byAlpha2[a2] = Country(alpha2: a2, alpha3: a3, name: name, commonName: common)
                 byAlpha3[a3] = a2
-                for n in [name, common, entry["official_name"]].compactMap({ $0 }) {
+                for n in [name, common, entry.officialName].compactMap({ $0 }) {
                     names.append((n, a2))
                     // "Korea, Republic of" is also written "Republic of Korea".
                     if let comma = n.range(of: ", ") {
@@ -66,24 +65,14 @@ public final class CountryAtlas: Sendable {
         // are read as the country ISO counts them in.
         let neCodes = ["CYN": "CY", "SOL": "SO", "-99": "XK"]
         var shapes: [String: Shape] = [:]
-        if let url = Bundle.module.url(forResource: "ne_110m_admin0_countries", withExtension: "geojson"),
-            let data = try? Data(contentsOf: url),
-            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let features = root["features"] as? [[String: Any]]
-        {
+        if let features = Self.decode(NaturalEarth.self, resource: "ne_110m_admin0_countries", extension: "geojson")?.features {
             for feature in features {
-                guard let properties = feature["properties"] as? [String: Any],
-                    let a3 = properties["iso_a3"] as? String,
-                    let code = neCodes[a3] ?? byAlpha3[a3],
-                    let geometry = feature["geometry"] as? [String: Any],
-                    let type = geometry["type"] as? String,
-                    let coordinates = geometry["coordinates"] as? [Any]
+                guard let a3 = feature.properties?.alpha3, let code = neCodes[a3] ?? byAlpha3[a3], let polygons = feature.geometry?.polygons
                 else { continue }
-                if let name = properties["name"] as? String { names.append((name, code)) }
-                let polygons = (type == "MultiPolygon" ? coordinates : [coordinates]) as? [[[[Double]]]] ?? []
+                if let name = feature.properties?.name { names.append((name, code)) }
                 var rings: [Ring] = []
                 for polygon in polygons {
-                    for ring in polygon { rings.append(Ring(points: ring)) }
+                    for ring in polygon { rings.append(Ring(xs: ring.xs, ys: ring.ys)) }
                 }
                 shapes[code] = Shape(code: code, rings: (shapes[code]?.rings ?? []) + rings)
             }
@@ -98,6 +87,9 @@ public final class CountryAtlas: Sendable {
             return slot
         }
         for code in byAlpha2.keys { known[slot(code)] = true }
+        var exactNames = [[String]](repeating: [], count: 26 * 26)
+        for (name, code) in byExactName { exactNames[slot(code)].append(name) }
+        self.exactNames = exactNames
         for (code, shape) in shapes { outlines[slot(code)] = shape }
         self.known = known
         self.outlines = outlines
@@ -111,6 +103,77 @@ public final class CountryAtlas: Sendable {
             }
         }
         self.grid = grid
+    }
+
+    /// A resource of the module, decoded; nil when it is missing or unreadable. Decoded rather than read through
+    /// JSONSerialization, whose numbers go through NSNumber: loading the atlas took a fifth of a second, and the first
+    /// check of every process waits for it.
+    private static func decode<File: Decodable>(_ type: File.Type, resource: String, extension: String) -> File? {
+        guard let url = Bundle.module.url(forResource: resource, withExtension: `extension`), let data = try? Data(contentsOf: url)
+        else { return nil }
+        return try? JSONDecoder().decode(type, from: data)
+    }
+
+    /// The parts of Debian iso-codes' `iso_3166-1.json` the atlas reads.
+    private struct ISOCodes: Decodable {
+        struct Entry: Decodable {
+            let alpha2, alpha3, name, commonName, officialName: String?
+
+            enum CodingKeys: String, CodingKey {
+                case alpha2 = "alpha_2", alpha3 = "alpha_3", name, commonName = "common_name", officialName = "official_name"
+            }
+        }
+
+        let countries: [Entry]
+
+        enum CodingKeys: String, CodingKey { case countries = "3166-1" }
+    }
+
+    /// The parts of a Natural Earth GeoJSON file of countries the atlas reads.
+    private struct NaturalEarth: Decodable {
+        struct Feature: Decodable {
+            struct Properties: Decodable {
+                let alpha3, name: String?
+
+                enum CodingKeys: String, CodingKey { case alpha3 = "iso_a3", name }
+            }
+
+            struct Geometry: Decodable {
+                /// Polygons, each of rings: a MultiPolygon's, a Polygon's one, or none for any other type.
+                let polygons: [[Points]]
+
+                enum CodingKeys: String, CodingKey { case type, coordinates }
+
+                init(from decoder: any Decoder) throws {
+                    let container = try decoder.container(keyedBy: CodingKeys.self)
+                    polygons = switch try container.decode(String.self, forKey: .type) {
+                    case "MultiPolygon": try container.decode([[Points]].self, forKey: .coordinates)
+                    case "Polygon": [try container.decode([Points].self, forKey: .coordinates)]
+                    default: []
+                    }
+                }
+            }
+
+            let properties: Properties?
+            let geometry: Geometry?
+        }
+
+        /// A ring's [longitude, latitude] points, read straight into a list of each: decoding each point as an array
+        /// of its own took twice as long.
+        struct Points: Decodable {
+            var xs: [Double] = [], ys: [Double] = []
+
+            init(from decoder: any Decoder) throws {
+                var points = try decoder.unkeyedContainer()
+                while !points.isAtEnd {
+                    var point = try points.nestedUnkeyedContainer()
+                    xs.append(try point.decode(Double.self))
+                    ys.append(try point.decode(Double.self))
+                }
+            }
+        }
+
+        let features: [Feature]
     }
 
     /// Names records use that neither list gives: former names, and short forms.
@@ -155,6 +218,11 @@ public final class CountryAtlas: Sendable {
         if byAlpha2[upper] != nil { return upper }
         if let a2 = byAlpha3[upper] { return a2 }
         return alpha2(forName: code)
+    }
+
+    /// Whether the name is one of the code's exact names: then `alpha2(forName: name)` is `code`.
+    public func isExactName(_ name: String, of code: String) -> Bool {
+        Self.slot(of: code).map { exactNames[$0].contains(name) } ?? false
     }
 
     /// The alpha-2 code of a country name, in any of the forms ISO 3166, Natural Earth or common use give it.
@@ -207,9 +275,10 @@ public final class CountryAtlas: Sendable {
         /// The box of each run of `chunk` edges, so that distances skip the edges that cannot be nearer.
         let chunkBoxes: [Box]
 
-        init(points: [[Double]]) {
-            xs = points.map { $0[0] }
-            ys = points.map { $0[1] }
+        init(xs: [Double], ys: [Double]) {
+            precondition(xs.count == ys.count)
+            self.xs = xs
+            self.ys = ys
             var box = Box(), chunks: [Box] = []
             for (i, (x, y)) in zip(xs, ys).enumerated() {
                 box.add(x: x, y: y)
@@ -247,6 +316,17 @@ public final class CountryAtlas: Sendable {
                 }
             }
             return count
+        }
+
+        /// Where each edge that a line across at `y` crosses meets it (its x), as `crossings(x:y:)` counts them.
+        func crossings(alongY y: Double, into found: inout [Double]) {
+            func cross(_ i: Int, _ j: Int) {
+                let yi = ys[i], yj = ys[j]
+                if (yi > y) != (yj > y) { found.append(xs[i] + (y - yi) * (xs[j] - xs[i]) / (yj - yi)) }
+            }
+            guard xs.count > 0 else { return }
+            cross(0, xs.count - 1)
+            for i in xs.indices.dropFirst() { cross(i, i - 1) }
         }
 
         /// Lowers `best` (a squared distance in degrees of latitude, longitudes scaled by `scale`) to the squared
@@ -307,17 +387,22 @@ public final class CountryAtlas: Sendable {
                     }
                 }
             }
-            // No edge crosses the rest, so each lies on one side: the side of its centre.
+            // No edge crosses the rest, so each lies on one side: the side of its centre. The centres of a row are on one
+            // line, whose crossings are found once: the edges it crosses, and where, as `Ring.crossings` finds them.
             let width = (box.maxX - box.minX) / Double(size), height = (box.maxY - box.minY) / Double(size)
+            var crossings: [Double] = []
             for row in 0..<size {
+                let y = box.minY + (Double(row) + 0.5) * height
+                crossings.removeAll(keepingCapacity: true)
+                for ring in rings { ring.crossings(alongY: y, into: &crossings) }
+                crossings.sort()
+                // The crossings east of the centre, counted down as the centres move east.
+                var west = 0
                 for column in 0..<size {
                     let index = row * size + column
-                    if met[index] {
-                        cells[index] = .edge
-                    } else {
-                        let x = box.minX + (Double(column) + 0.5) * width, y = box.minY + (Double(row) + 0.5) * height
-                        cells[index] = Self.crossings(rings, x: x, y: y) % 2 == 1 ? .inside : .outside
-                    }
+                    let x = box.minX + (Double(column) + 0.5) * width
+                    while west < crossings.count, crossings[west] <= x { west += 1 }
+                    cells[index] = met[index] ? .edge : (crossings.count - west) % 2 == 1 ? .inside : .outside
                 }
             }
             self.cells = cells

@@ -204,7 +204,7 @@ public enum QualityChecks {
             }
         }
         if let nameText {
-            nameCountry = atlas.alpha2(forName: nameText)
+            nameCountry = codeCountry.flatMap { atlas.isExactName(nameText, of: $0) ? $0 : nil } ?? atlas.alpha2(forName: nameText)
             if nameCountry == nil {
                 var changes: [String: String?] = [:], hint = ""
                 if let codeCountry, let known = atlas.country(code: codeCountry) {
