@@ -39,7 +39,7 @@ extension Store {
         let slices = Int((events + width - 1) / width)
         let checked = Mutex<[LogSlice?]>(Array(repeating: nil, count: slices))
         let eventsDone = Atomic<Int64>(0)
-        let flagIndex = Mutex<Result<(entries: Int64, digest: RowDigest), any Error>?>(nil)
+        let flagIndex = Mutex<Result<FlagIndex, any Error>?>(nil)
         let failure = Mutex<(any Error)?>(nil)
         let key = publicKey
         let tasks: [VerifyTask] = [.flagIndex] + (0..<slices).map { .log($0) }
@@ -55,7 +55,7 @@ extension Store {
                     failure.withLock { $0 = $0 ?? error }
                 }
             case .flagIndex:
-                let result = Result { try read { try Self.digestFlagIndex($0) } }
+                let result = Result { try read { try FlagIndex(readingTableOf: $0) } }
                 flagIndex.withLock { $0 = result }
             }
         }
@@ -74,10 +74,11 @@ extension Store {
             }
             // record_flags indexes the flags of records: its entries are their flags, each (code, rowid) once.
             let flags = try flagIndex.withLock { $0! }.get()
-            guard flags.entries == records.flags else {
-                throw StoreError.corrupt(seq: nil, reason: "record_flags has \(flags.entries) entries; the records have \(records.flags) flags")
+            guard flags.entries == records.flagIndex.entries else {
+                throw StoreError.corrupt(
+                    seq: nil, reason: "record_flags has \(flags.entries) entries; the records have \(records.flagIndex.entries) flags")
             }
-            guard flags.digest.hex == records.flagIndex.hex else {
+            guard flags == records.flagIndex else {
                 throw StoreError.corrupt(seq: nil, reason: "record_flags has entries that are not its records' flags")
             }
             var checksum = try Self.verifySmallReadModels(
@@ -115,18 +116,46 @@ extension Store {
         case log(Int), flagIndex
     }
 
-    /// The entries of record_flags, and their digest, to compare with the flags the slices find in records (its
-    /// primary key makes each entry one). Looking up each entry's record instead was a fortieth of verify's CPU.
-    private static func digestFlagIndex(_ db: Database) throws -> (entries: Int64, digest: RowDigest) {
-        let statement = try db.makeStatement(sql: "SELECT code, record_rowid FROM record_flags")
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle) }
-        var entries: Int64 = 0, digest = RowDigest()
-        while try step(statement, db: db) {
-            digest.add(flag: text(handle, 0), of: sqlite3_column_int64(handle, 1))
-            entries += 1
+    /// The entries of record_flags, or the flags of records that it must hold: for each code, the rowids of the
+    /// records flagged with it, rising. The slices find them in rowid order, and the table's primary key gives them in
+    /// that order too, so the two are compared as they are: looking up each entry's record was a fortieth of verify's
+    /// CPU, and a digest of each entry a fortieth again.
+    private struct FlagIndex: Equatable {
+        private var rowids: [String: [Int64]] = [:]
+        private(set) var entries: Int64 = 0
+
+        init() {}
+
+        init(readingTableOf db: Database) throws {
+            let statement = try db.makeStatement(sql: "SELECT code, record_rowid FROM record_flags ORDER BY code, record_rowid")
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            // The rowids of one code at a time, which the order keeps together.
+            var code = "", codeBytes: [UInt8] = [], codeRowids: [Int64] = []
+            while try step(statement, db: db) {
+                if !equal(codeBytes, bytes(handle, 0)) {
+                    if !codeRowids.isEmpty { rowids[code] = codeRowids }
+                    codeBytes = Array(bytes(handle, 0))
+                    code = text(handle, 0)
+                    codeRowids = rowids[code] ?? []
+                }
+                codeRowids.append(sqlite3_column_int64(handle, 1))
+                entries += 1
+            }
+            if !codeRowids.isEmpty { rowids[code] = codeRowids }
         }
-        return (entries, digest)
+
+        /// The flags of a record, which the slices find in the order of rowids.
+        mutating func add(_ codes: [QualityCode], of rowid: Int64) {
+            for code in codes { rowids[code.rawValue, default: []].append(rowid) }
+            entries += Int64(codes.count)
+        }
+
+        /// Adds the flags of the records after these.
+        mutating func add(_ other: FlagIndex) {
+            for (code, after) in other.rowids { rowids[code, default: []].append(contentsOf: after) }
+            entries += other.entries
+        }
     }
 
     private struct ChainSummary {
@@ -139,21 +168,18 @@ extension Store {
         var count: Int64 = 0
         /// Versions in record_history, each checked against the fold of its record's stream.
         var superseded: Int64 = 0
-        /// The quality flags of the current versions, which record_flags must index.
-        var flags: Int64 = 0
         /// The counts of the current versions, which record_counts and record_cells must hold.
         var tally = RecordCounts.Tally()
         /// The current versions by dataset, which `datasets.record_count` must hold.
         var byDataset: [String: Int64] = [:]
         /// The digest of the rows of records and record_history, by blocks of the log.
         var digest = RowDigest()
-        /// The digest of each flag of each current version with its rowid, which record_flags must hold.
-        var flagIndex = RowDigest()
+        /// The quality flags of the current versions, by rowid, which record_flags must hold.
+        var flagIndex = FlagIndex()
 
         mutating func add(_ other: RecordsSummary) {
             count += other.count
             superseded += other.superseded
-            flags += other.flags
             tally.add(other.tally)
             digest.add(other.digest)
             flagIndex.add(other.flagIndex)
@@ -164,9 +190,10 @@ extension Store {
     /// Events per slice of the chain: a power of two, and a multiple of `Checkpoints.blockSize`, so that the leaves of
     /// a slice are whole subtrees of the Merkle tree and each slice folds its part of the tree on its own.
     static func sliceWidth(events: Int64, cores: Int) -> Int64 {
-        // Eight slices a core at least, so that the cores finish close together (a log of 100,000 events in two
-        // slices kept one core busy for two thirds of the time), and none wider than 65,536 events.
-        let wanted = events / Int64(8 * max(1, cores))
+        // Thirty-two slices a core at least, so that the cores finish close together (a log of 100,000 events in two
+        // slices kept one core busy for two thirds of the time; a million in 31 left one idle for a tenth of a second
+        // at the end), and none wider than 65,536 events.
+        let wanted = events / Int64(32 * max(1, cores))
         guard wanted > Checkpoints.blockSize else { return Checkpoints.blockSize }
         return min(1 << 16, 1 << (63 - wanted.leadingZeroBitCount))
     }
@@ -291,10 +318,10 @@ extension Store {
         var next = tree.checkpoints.firstIndex { $0.checkpoint.treeSize > leaves.lowerBound } ?? tree.checkpoints.count
         var frontier = FlatFrontier()
         var block = [UInt8](repeating: 0, count: 32)
-        // canonical(e) around its data, with the hash before in front: {"actor":…,"data": and ,"id":…}
-        var head: [UInt8] = [], tail: [UInt8] = []
-        head.reserveCapacity(256)
-        tail.reserveCapacity(512)
+        // The hash before, then canonical(e), written into one buffer and hashed in one call: its data is copied in,
+        // which costs less than two more calls to the hash function, each with a partial block to carry over.
+        var canonical: [UInt8] = []
+        canonical.reserveCapacity(2048)
         var created = try CreatedRecords(db)
         var expected = leaves.lowerBound + 1
         while try step(statement, db: db) {
@@ -312,30 +339,26 @@ extension Store {
                 }
                 recordedAt = (milliseconds, quoted(Timestamp(milliseconds: milliseconds).rfc3339))
             }
-            head.removeAll(keepingCapacity: true)
-            head.append(contentsOf: previous)
-            append(#"{"actor":"#, to: &head)
-            appendJSONString(handle, 6, to: &head)
-            append(#","data":"#, to: &head)
-            tail.removeAll(keepingCapacity: true)
-            append(#","id":"#, to: &tail)
-            appendJSONString(handle, 1, to: &tail)
-            append(#","recordedAt":"#, to: &tail)
-            tail.append(contentsOf: recordedAt.json)
-            append(#","seq":"#, to: &tail)
-            CanonicalJSON.writeInteger(seq, into: &tail)
-            append(#","stream":"#, to: &tail)
-            appendJSONString(handle, 2, to: &tail)
-            append(#","streamVersion":"#, to: &tail)
-            CanonicalJSON.writeInteger(sqlite3_column_int64(handle, 3), into: &tail)
-            append(#","type":"#, to: &tail)
-            appendJSONString(handle, 4, to: &tail)
-            tail.append(UInt8(ascii: "}"))
-            var hasher = SHA256()
-            head.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            hasher.update(bufferPointer: UnsafeRawBufferPointer(bytes(handle, 7)))
-            tail.withUnsafeBytes { hasher.update(bufferPointer: $0) }
-            let hash = hasher.finalize()
+            canonical.removeAll(keepingCapacity: true)
+            canonical.append(contentsOf: previous)
+            append(#"{"actor":"#, to: &canonical)
+            appendJSONString(handle, 6, to: &canonical)
+            append(#","data":"#, to: &canonical)
+            canonical.append(contentsOf: bytes(handle, 7))
+            append(#","id":"#, to: &canonical)
+            appendJSONString(handle, 1, to: &canonical)
+            append(#","recordedAt":"#, to: &canonical)
+            canonical.append(contentsOf: recordedAt.json)
+            append(#","seq":"#, to: &canonical)
+            CanonicalJSON.writeInteger(seq, into: &canonical)
+            append(#","stream":"#, to: &canonical)
+            appendJSONString(handle, 2, to: &canonical)
+            append(#","streamVersion":"#, to: &canonical)
+            CanonicalJSON.writeInteger(sqlite3_column_int64(handle, 3), into: &canonical)
+            append(#","type":"#, to: &canonical)
+            appendJSONString(handle, 4, to: &canonical)
+            canonical.append(UInt8(ascii: "}"))
+            let hash = canonical.withUnsafeBytes { sha256($0) }
             guard hash.withUnsafeBytes({ equal($0.bindMemory(to: UInt8.self), bytes(handle, 8)) }) else {
                 slice.failure = StoreError.corrupt(seq: seq, reason: "hash mismatch: the event or the one before it was altered")
                 return slice
@@ -564,11 +587,7 @@ extension Store {
             if let index = summary.digest.add(columnsOf: handle, holding: row.values) {
                 throw StoreError.corrupt(seq: lastSeq, reason: "records.\(columns[index]) of \(id) differs from a replay of the log")
             }
-            summary.flags += Int64(row.flags.count)
-            if !row.flags.isEmpty {
-                let rowid = sqlite3_column_int64(handle, Int32(columns.count))
-                for code in row.flags { summary.flagIndex.add(flag: code.rawValue, of: rowid) }
-            }
+            if !row.flags.isEmpty { summary.flagIndex.add(row.flags, of: sqlite3_column_int64(handle, Int32(columns.count))) }
             summary.tally.add(row)
             summary.byDataset[row.state.dataset, default: 0] += 1
             summary.count += 1
@@ -744,11 +763,6 @@ struct RowDigest {
         // The bytes go to the block's hash as they pile up, so that the buffer stays small.
         if length >= 1 << 14 { flush() }
         return nil
-    }
-
-    /// Adds an entry of the flag index: a record's flag, and the record's rowid.
-    mutating func add(flag code: String, of rowid: Int64) {
-        add([code.databaseValue, rowid.databaseValue])
     }
 
     /// Ends a block of the log: the hash of the rows added since the last goes into the sum.

@@ -192,9 +192,10 @@ import Testing
         }
     }
 
-    @Test func theLogIsCutIntoEightSlicesACoreAtLeastOfAPowerOfTwoEvents() {
-        #expect(Store.sliceWidth(events: 1_000_001, cores: 2) == 32_768)
-        #expect(Store.sliceWidth(events: 100_001, cores: 2) == 4_096)
+    @Test func theLogIsCutIntoThirtyTwoSlicesACoreAtLeastOfAPowerOfTwoEvents() {
+        #expect(Store.sliceWidth(events: 1_000_001, cores: 2) == 8_192)
+        #expect(Store.sliceWidth(events: 100_001, cores: 2) == 1_024)
+        #expect(Store.sliceWidth(events: 1_000_001, cores: 8) == 2_048)
         #expect(Store.sliceWidth(events: 100_001, cores: 64) == 1_024)
         #expect(Store.sliceWidth(events: 20, cores: 2) == 1_024)
         #expect(Store.sliceWidth(events: 50_000_000, cores: 2) == 65_536)

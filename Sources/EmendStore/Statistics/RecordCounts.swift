@@ -162,10 +162,10 @@ enum RecordCounts {
             }
         }
 
-        /// A dimension of a handful of values (kingdoms, bases of record, institutions) finds its value faster by
+        /// A dimension of a handful of values (kingdoms, phyla, bases of record, institutions) finds its value faster by
         /// comparing than by hashing.
         private static func add<Value: Hashable>(_ n: Int, to value: Value, in counts: inout [Value: Int]) {
-            if counts.count <= 8, let index = counts.firstIndex(where: { $0.key == value }) {
+            if counts.count <= 16, let index = counts.firstIndex(where: { $0.key == value }) {
                 counts.values[index] += n
             } else {
                 counts[value, default: 0] += n
