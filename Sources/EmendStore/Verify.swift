@@ -26,7 +26,9 @@ extension Store {
         progress: @escaping @Sendable (String, Int64) -> Void = { _, _ in }, chainSliceWidth: Int64? = nil
     ) throws -> VerifyReport {
         let (events, tree) = try read { db in
-            let seqs = try Row.fetchOne(db, sql: "SELECT min(seq) AS first, max(seq) AS last FROM events")
+            // Each from its own end of the table: SQLite looks up a lone min() or max() of the key, but scans the whole
+            // log for the two together (a fifth of a second for a million events, with one core waiting).
+            let seqs = try Row.fetchOne(db, sql: "SELECT (SELECT min(seq) FROM events) AS first, (SELECT max(seq) FROM events) AS last")
             // Seq 1 is where the chain starts: a log whose first event is not 1 misses it.
             if let first = seqs?["first"] as Int64?, first < 1 { throw StoreError.corrupt(seq: 1, reason: "missing from the log") }
             return ((seqs?["last"] as Int64?) ?? 0, try StoredTree(db))
