@@ -124,20 +124,21 @@ enum RecordCounts {
             var longitude: Int
         }
 
-        private struct Collection: Hashable {
-            var institution: String
-            var collection: String
+        /// The values of the terms that have a handful each, '' for a record without one: counted together, one lookup
+        /// a row for the five (each on its own was a lookup, or a comparison with each value so far, a twentieth of
+        /// verify's CPU), and added up by term at the end.
+        private struct FewValued: Hashable {
+            var kingdom: String
+            var phylum: String
+            var basisOfRecord: String
+            var institutionCode: String
+            var collectionCode: String
         }
 
-        /// The dimensions read as the text of one term, '' for a record without it, and the term each is read from.
-        private static let textDimensions: [(counted: CountedTerm, term: RecordTerms.Term)] = [
-            (.kingdom, .kingdom), (.phylum, .phylum), (.family, .family), (.country, .country),
-            (.basisOfRecord, .basisOfRecord), (.institutionCode, .institutionCode),
-        ]
-
-        /// value → n for each of `textDimensions`, in its order.
-        private var texts = [[String: Int]](repeating: [:], count: textDimensions.count)
-        private var collections: [Collection: Int] = [:]
+        private var fewValued: [FewValued: Int] = [:]
+        /// n by family and by country ('' for none): hundreds of values each.
+        private var families: [String: Int] = [:]
+        private var countries: [String: Int] = [:]
         /// n by year for the years of three millennia, by place; the rest, and nil for none, in `otherYears`.
         private var years = [Int](repeating: 0, count: 3000)
         private var otherYears: [Int?: Int] = [:]
@@ -147,10 +148,12 @@ enum RecordCounts {
         /// Counts the row in (`n` 1) or out (−1).
         mutating func add(_ row: RecordRow, _ n: Int = 1) {
             let terms = row.terms
-            for (position, dimension) in Self.textDimensions.enumerated() {
-                Self.add(n, to: terms[dimension.term] ?? "", in: &texts[position])
-            }
-            Self.add(n, to: Collection(institution: terms[.institutionCode] ?? "", collection: terms[.collectionCode] ?? ""), in: &collections)
+            let few = FewValued(
+                kingdom: terms[.kingdom] ?? "", phylum: terms[.phylum] ?? "", basisOfRecord: terms[.basisOfRecord] ?? "",
+                institutionCode: terms[.institutionCode] ?? "", collectionCode: terms[.collectionCode] ?? "")
+            fewValued[few, default: 0] += n
+            families[terms[.family] ?? "", default: 0] += n
+            countries[terms[.country] ?? "", default: 0] += n
             if let year = row.year, years.indices.contains(year) {
                 years[year] += n
             } else {
@@ -159,16 +162,6 @@ enum RecordCounts {
             if let point = row.coordinates {
                 if cellCounts.isEmpty { cellCounts = Array(repeating: 0, count: 180 * 360) }
                 cellCounts[Self.cellIndex(latitude: point.latitude, longitude: point.longitude)] += n
-            }
-        }
-
-        /// A dimension of a handful of values (kingdoms, phyla, bases of record, institutions) finds its value faster by
-        /// comparing than by hashing.
-        private static func add<Value: Hashable>(_ n: Int, to value: Value, in counts: inout [Value: Int]) {
-            if counts.count <= 16, let index = counts.firstIndex(where: { $0.key == value }) {
-                counts.values[index] += n
-            } else {
-                counts[value, default: 0] += n
             }
         }
 
@@ -188,9 +181,14 @@ enum RecordCounts {
         /// What `record_counts` holds: for each dimension, in the order of `CountedTerm.allCases`, value → n for the
         /// values whose n is not 0.
         var counts: [[String: Int]] {
-            var byTerm: [CountedTerm: [String: Int]] = [:]
-            for (position, dimension) in Self.textDimensions.enumerated() { byTerm[dimension.counted] = texts[position] }
-            byTerm[.collection] = Dictionary(collections.map { ($0.key.institution + ":" + $0.key.collection, $0.value) }, uniquingKeysWith: +)
+            var byTerm: [CountedTerm: [String: Int]] = [.family: families, .country: countries]
+            for (few, n) in fewValued {
+                byTerm[.kingdom, default: [:]][few.kingdom, default: 0] += n
+                byTerm[.phylum, default: [:]][few.phylum, default: 0] += n
+                byTerm[.basisOfRecord, default: [:]][few.basisOfRecord, default: 0] += n
+                byTerm[.institutionCode, default: [:]][few.institutionCode, default: 0] += n
+                byTerm[.collection, default: [:]][few.institutionCode + ":" + few.collectionCode, default: 0] += n
+            }
             var years = otherYears.reduce(into: [String: Int]()) { $0[$1.key.map(String.init) ?? "", default: 0] += $1.value }
             for (year, n) in self.years.enumerated() where n != 0 { years[String(year), default: 0] += n }
             byTerm[.year] = years
@@ -205,8 +203,9 @@ enum RecordCounts {
         }
 
         mutating func add(_ other: Tally) {
-            for (position, values) in other.texts.enumerated() { texts[position].merge(values, uniquingKeysWith: +) }
-            collections.merge(other.collections, uniquingKeysWith: +)
+            fewValued.merge(other.fewValued, uniquingKeysWith: +)
+            families.merge(other.families, uniquingKeysWith: +)
+            countries.merge(other.countries, uniquingKeysWith: +)
             for (year, n) in other.years.enumerated() where n != 0 { years[year] += n }
             otherYears.merge(other.otherYears, uniquingKeysWith: +)
             if cellCounts.isEmpty {
