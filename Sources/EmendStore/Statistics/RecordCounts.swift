@@ -125,8 +125,8 @@ enum RecordCounts {
         }
 
         /// The values of the terms that have a handful each, '' for a record without one: counted together, one lookup
-        /// a row for the five (each on its own was a lookup, or a comparison with each value so far, a twentieth of
-        /// verify's CPU), and added up by term at the end.
+        /// a row for the five rather than one each, and added up by term at the end (the tally is about a twentieth of
+        /// verify's CPU, most of it hashing these and the families and countries).
         private struct FewValued: Hashable {
             var kingdom: String
             var phylum: String
