@@ -300,11 +300,7 @@ public final class CountryAtlas: Sendable {
             xs.withUnsafeBufferPointer { xs in
                 ys.withUnsafeBufferPointer { ys in
                     func cross(_ i: Int, _ j: Int) {
-                        let yi = ys[i], yj = ys[j]
-                        if (yi > y) != (yj > y) {
-                            let cross = xs[i] + (y - yi) * (xs[j] - xs[i]) / (yj - yi)
-                            if x < cross { count += 1 }
-                        }
+                        if let cross = Self.crossing(xs[i], ys[i], xs[j], ys[j], y: y), x < cross { count += 1 }
                     }
                     guard xs.count > 0 else { return }
                     cross(0, xs.count - 1)
@@ -321,12 +317,18 @@ public final class CountryAtlas: Sendable {
         /// Where each edge that a line across at `y` crosses meets it (its x), as `crossings(x:y:)` counts them.
         func crossings(alongY y: Double, into found: inout [Double]) {
             func cross(_ i: Int, _ j: Int) {
-                let yi = ys[i], yj = ys[j]
-                if (yi > y) != (yj > y) { found.append(xs[i] + (y - yi) * (xs[j] - xs[i]) / (yj - yi)) }
+                if let cross = Self.crossing(xs[i], ys[i], xs[j], ys[j], y: y) { found.append(cross) }
             }
             guard xs.count > 0 else { return }
             cross(0, xs.count - 1)
             for i in xs.indices.dropFirst() { cross(i, i - 1) }
+        }
+
+        /// Where the edge from (xi, yi) to (xj, yj) meets the line across at `y`, when it crosses it: one rule, and one
+        /// rounding, for both counts of crossings, so that the raster and the count for a point agree.
+        @inline(__always)
+        private static func crossing(_ xi: Double, _ yi: Double, _ xj: Double, _ yj: Double, y: Double) -> Double? {
+            (yi > y) != (yj > y) ? xi + (y - yi) * (xj - xi) / (yj - yi) : nil
         }
 
         /// Lowers `best` (a squared distance in degrees of latitude, longitudes scaled by `scale`) to the squared
