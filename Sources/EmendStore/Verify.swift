@@ -193,8 +193,8 @@ extension Store {
     /// a slice are whole subtrees of the Merkle tree and each slice folds its part of the tree on its own.
     static func sliceWidth(events: Int64, cores: Int) -> Int64 {
         // Thirty-two slices a core at least, so that the cores finish close together (a log of 100,000 events in two
-        // slices kept one core busy for two thirds of the time; a million in 31 left one idle for a tenth of a second
-        // at the end), and none wider than 65,536 events.
+        // slices kept one core busy for two thirds of the time; a million in 31 could leave one idle for a third of a
+        // second at the end), and none wider than 65,536 events.
         let wanted = events / Int64(32 * max(1, cores))
         guard wanted > Checkpoints.blockSize else { return Checkpoints.blockSize }
         return min(1 << 16, 1 << (63 - wanted.leadingZeroBitCount))

@@ -220,6 +220,26 @@ import Testing
         }
     }
 
+    @Test func theFlagIndexIsComparedWholeAcrossTheSlices() throws {
+        // Given 2,500 records, every odd one flagged for zero coordinates, verified in slices of 1,024 events, so that
+        // each slice finds flags of its own
+        let store = try Given.store()
+        try Given.imported(
+            (1...2_500).map { Given.specimen($0, $0 % 2 == 1 ? ["decimalLatitude": "0", "decimalLongitude": "0"] : [:]) }, into: store)
+        #expect(try store.count("SELECT count(*) FROM record_flags WHERE code = 'ZERO_COORDINATE'") == 1_250)
+        #expect(try store.verify(chainSliceWidth: 1_024) == store.verify(chainSliceWidth: 1 << 12))
+        // When an entry of the last slice's records moves to a record of the first that has no such flag
+        try store.writer.write { db in
+            try db.execute(sql: "UPDATE record_flags SET record_rowid = 2 WHERE code = 'ZERO_COORDINATE' AND record_rowid = 2499")
+        }
+        // Then verify finds it, in one slice or in three
+        for width: Int64 in [1_024, 1 << 12] {
+            #expect(throws: StoreError.corrupt(seq: nil, reason: "record_flags has entries that are not its records' flags")) {
+                try store.verify(chainSliceWidth: width)
+            }
+        }
+    }
+
     @Test func verifyFindsADatasetThatDiffersFromTheLog() throws {
         let store = try populated()
         try store.writer.write { db in try db.execute(sql: "UPDATE datasets SET title = 'Other'") }
