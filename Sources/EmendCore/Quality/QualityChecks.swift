@@ -93,11 +93,11 @@ public enum QualityChecks {
         if let text = value(fields, .coordinateUncertaintyInMeters), let metres = decimal(text), metres > 0, metres <= 20_037_509 {
             uncertaintyKilometres = metres / 1000
         }
-        /// Inside the country, or near enough: within the tolerance at borders (when the point is in another
-        /// country) or at coasts (when it is in none), plus the record's own uncertainty. Which of the two it is
-        /// matters only for a point between them, and finding the countries a point is in costs more than the rest.
+        /// Whether a point outside the country is near enough: within the tolerance at borders (when the point is in
+        /// another country) or at coasts (when it is in none), plus the record's own uncertainty. Which of the two it
+        /// is matters only for a point between them, and finding the countries a point is in costs more than the
+        /// rest. Every point asked about has been found outside the outline already: it is not asked again.
         func nearEnough(_ lat: Double, _ lon: Double) -> Bool {
-            if outline.contains(latitude: lat, longitude: lon) { return true }
             // One distance, looked for no further than the coast's tolerance, answers for both.
             let coast = (coastToleranceKilometres + uncertaintyKilometres) / CountryAtlas.kilometresPerDegree
             let distance = outline.distanceDegrees(x: lon, y: lat, limit: coast)
