@@ -67,8 +67,9 @@ public struct ImportError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// Reads source records one at a time, so that an import never holds a whole file in memory.
-public protocol SourceRecordReader {
+/// Reads source records one at a time, so that an import never holds a whole file in memory. Its type is Sendable: an
+/// import reads on a thread of its own, through a closure that names the reader's type.
+public protocol SourceRecordReader: SendableMetatype {
     /// The next record, nil at the end. Row problems go to `problems`; a fatal one throws.
     mutating func next(problems: inout [RowProblem]) throws(ImportError) -> SourceRecord?
 }
