@@ -3,22 +3,49 @@ import EmendCore
 /// The descriptor and metadata files of a Darwin Core Archive that Emend writes.
 enum DarwinCoreArchiveMetadata {
     /// `meta.xml` (the TDWG text guide): `occurrence.txt` as CSV with one header line, the Emend record id in column 0
-    /// and each term by its IRI. A term outside Darwin Core and Dublin Core has no IRI of its own, so it gets a URN
-    /// naming it as the source did.
-    static func meta(terms: [String]) -> String {
+    /// and each term by its IRI; then each extension file the same way, its rows' record id in column 0. A term
+    /// outside Darwin Core and Dublin Core has no IRI of its own, so it gets a URN naming it as the source did.
+    static func meta(terms: [String], extensions: [ExtensionFiles.File] = []) -> String {
         var lines = [
             #"<?xml version="1.0" encoding="UTF-8"?>"#,
             #"<archive xmlns="http://rs.tdwg.org/dwc/text/" metadata="eml.xml">"#,
-            #"  <core encoding="UTF-8" fieldsTerminatedBy="," linesTerminatedBy="\n" fieldsEnclosedBy="&quot;" ignoreHeaderLines="1" rowType="http://rs.tdwg.org/dwc/terms/Occurrence">"#,
-            "    <files><location>occurrence.txt</location></files>",
-            #"    <id index="0"/>"#,
         ]
-        for (index, term) in terms.enumerated() {
-            lines.append(#"    <field index="\#(index + 1)" term="\#(escape(iri(of: term)))"/>"#)
+        func file(_ element: String, rowType: String, location: String, id: String, terms: [String]) {
+            lines += [
+                #"  <\#(element) encoding="UTF-8" fieldsTerminatedBy="," linesTerminatedBy="\n" fieldsEnclosedBy="&quot;" ignoreHeaderLines="1" rowType="\#(escape(rowType))">"#,
+                "    <files><location>\(escape(location))</location></files>",
+                #"    <\#(id) index="0"/>"#,
+            ]
+            for (index, term) in terms.enumerated() {
+                lines.append(#"    <field index="\#(index + 1)" term="\#(escape(iri(of: term)))"/>"#)
+            }
+            lines.append("  </\(element)>")
         }
-        lines += ["  </core>", "</archive>"]
+        file("core", rowType: "http://rs.tdwg.org/dwc/terms/Occurrence", location: "occurrence.txt", id: "id", terms: terms)
+        for ext in extensions {
+            file("extension", rowType: rowTypeIRI(of: ext.rowType), location: ext.location, id: "coreid", terms: ext.terms)
+        }
+        lines.append("</archive>")
         return lines.joined(separator: "\n") + "\n"
     }
+
+    /// The IRI of an extension's row type from the name import keeps, the IRI's last part: the row types GBIF
+    /// registers for occurrences, and a URN for any other. Audubon Core's `Multimedia` reads as GBIF's, the one
+    /// GBIF's own downloads carry.
+    static func rowTypeIRI(of name: String) -> String {
+        rowTypeIRIs[name] ?? "urn:x-emend:rowType:" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
+    }
+
+    private static let rowTypeIRIs: [String: String] = {
+        let gbif = ["Multimedia", "Identifier", "Reference", "Description", "Distribution", "VernacularName", "SpeciesProfile",
+                    "TypesAndSpecimen", "Image", "DNADerivedData", "GermplasmAccession"]
+        let dwc = ["Occurrence", "Event", "Taxon", "Identification", "MeasurementOrFact", "ResourceRelationship"]
+        var iris = Dictionary(uniqueKeysWithValues: gbif.map { ($0, "http://rs.gbif.org/terms/1.0/\($0)") })
+        for name in dwc { iris[name] = "http://rs.tdwg.org/dwc/terms/\(name)" }
+        iris["ExtendedMeasurementOrFact"] = "http://rs.iobis.org/obis/terms/ExtendedMeasurementOrFact"
+        iris["ChronometricAge"] = "http://rs.tdwg.org/chrono/terms/ChronometricAge"
+        return iris
+    }()
 
     static func iri(of term: String) -> String {
         TermRegistry.shared.term(named: term)?.iri

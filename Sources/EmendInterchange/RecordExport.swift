@@ -99,9 +99,9 @@ public struct RecordExporter {
     public mutating func begin(into out: inout ByteBuffer) {
         switch format {
         case .csv, .tsv:
-            Self.writeHeader(["id", "version", "dataset"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &out)
+            Self.writeLine(["id", "version", "dataset"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &out)
         case .dwca:
-            Self.writeHeader(["id"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &out)
+            Self.writeLine(["id"] + terms, delimiter: delimiter, lineEnd: lineEnd, into: &out)
         case .geojson:
             out.writeString(#"{"type":"FeatureCollection","features":["#)
         case .ndjson:
@@ -227,10 +227,11 @@ public struct RecordExporter {
     // The writers below are static, given what they read: a method of `self` writing into one of its own buffers
     // (`rows`) would hold a second reference to that buffer, and every write would copy it whole.
 
-    private static func writeHeader(_ names: [String], delimiter: UInt8, lineEnd: String, into out: inout ByteBuffer) {
-        for (index, name) in names.enumerated() {
+    /// One line of cells: a header's names, or an extension row's values.
+    static func writeLine(_ cells: [String], delimiter: UInt8, lineEnd: String, into out: inout ByteBuffer) {
+        for (index, cell) in cells.enumerated() {
             if index > 0 { out.writeInteger(delimiter) }
-            writeCell(name.utf8, delimiter: delimiter, into: &out)
+            writeCell(cell.utf8, delimiter: delimiter, into: &out)
         }
         out.writeString(lineEnd)
     }

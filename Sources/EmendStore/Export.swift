@@ -34,4 +34,30 @@ extension Store {
             return TermRegistry.shared.sorted(terms)
         }
     }
+
+    /// The extension files of a Darwin Core Archive download of `query`: each row type that any version of a record
+    /// of its datasets has rows of, by the name import keeps (`Multimedia`), with every term those rows hold, in the
+    /// TDWG list's order; so that `meta.xml` can be written before the first record is read, as the columns are.
+    /// Versions of every time are read, so a download as of any seq finds its rows' columns here.
+    public func exportExtensionTerms(_ query: RecordQuery) throws -> [(rowType: String, terms: [String])] {
+        try read { db in
+            var condition = "extensions IS NOT NULL"
+            var arguments = StatementArguments()
+            if let datasets = query.filters[.dataset] {
+                condition += " AND dataset_id IN (\(Array(repeating: "?", count: datasets.count).joined(separator: ", ")))"
+                arguments += StatementArguments(datasets)
+            }
+            let pairs = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT kind.key AS row_type, term.key AS term
+                    FROM (SELECT extensions FROM records WHERE \(condition)
+                          UNION ALL SELECT extensions FROM record_history WHERE \(condition)) AS stored,
+                      json_each(stored.extensions) AS kind, json_each(kind.value) AS row, json_each(row.value) AS term
+                    """,
+                arguments: arguments + arguments)
+            let byRowType = Dictionary(grouping: pairs, by: { $0["row_type"] as String }).mapValues { $0.map { $0["term"] as String } }
+            return byRowType.keys.sorted().map { ($0, TermRegistry.shared.sorted(byRowType[$0]!)) }
+        }
+    }
 }

@@ -514,6 +514,15 @@ enum Schema {
                     CREATE INDEX records_year ON records(year, decimal_latitude, decimal_longitude);
                     """)
         }
+        migrator.registerMigration("20 versions with extension rows") { db in
+            // A Darwin Core Archive download names its extension files before its first record: the row types and
+            // terms of every version's rows, found through these rather than by reading every row (80 ms a million).
+            try db.execute(
+                sql: """
+                    CREATE INDEX records_extended ON records(dataset_id) WHERE extensions IS NOT NULL;
+                    CREATE INDEX record_history_extended ON record_history(record_rowid) WHERE extensions IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -81,6 +81,8 @@ public struct RecordSummary: Sendable, Equatable {
     public var fieldsJSON: String
     /// Its quality flags as the read model keeps them: a JSON array of codes, nil for none.
     public var flagsJSON: String?
+    /// Its extension rows as the read model keeps them: canonical JSON `{rowType: [{term: value}]}`, nil for none.
+    public var extensionsJSON: String?
 
     public var fields: [String: String] { (try? JSONParser.parse(fieldsJSON))?.stringMap ?? [:] }
     public var flags: [QualityCode] {
@@ -158,7 +160,7 @@ extension Store {
         }
         // By position, as `pageRows` selects them: by name, each value is a case-insensitive search of the columns.
         let records = rows.prefix(query.limit).map { row in
-            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5])
+            RecordSummary(id: row[1], version: row[3], dataset: row[2], fieldsJSON: row[4], flagsJSON: row[5], extensionsJSON: row[6])
         }
         return (records, next)
     }
@@ -282,7 +284,7 @@ extension Store {
             }
             arms.append(
                 """
-                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags, seq\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
+                SELECT \(source.rowid) AS rowid, id, dataset_id, version, fields, flags, extensions, seq\(sortColumn.map { ", \($0) AS sort_value" } ?? "")
                 FROM \(source.from) WHERE \(page.sql)
                 ORDER BY \(order(column: sortColumn, rowid: source.rowid, descending: query.sort.descending)) LIMIT \(query.limit + 1)
                 """)
@@ -300,7 +302,7 @@ extension Store {
         // the outer ORDER BY keeps SQLite from folding this into the page's query, whose sort would read them for
         // every match.
         let sql = """
-            SELECT rowid, id, dataset_id, version, \(RecordRow.fieldsSQL("page")) AS fields, flags\(query.sort.term == nil ? "" : ", sort_value")
+            SELECT rowid, id, dataset_id, version, \(RecordRow.fieldsSQL("page")) AS fields, flags, extensions\(query.sort.term == nil ? "" : ", sort_value")
             FROM (\(page)) AS page ORDER BY \(pageOrder)
             """
         return try Row.fetchAll(db, sql: sql, arguments: arguments)

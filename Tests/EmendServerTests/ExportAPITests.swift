@@ -75,6 +75,63 @@ import ZIPFoundation
         }
     }
 
+    @Test func aDarwinCoreArchiveCarriesTheRecordsExtensionRows() async throws {
+        // Given the records of a GBIF download, each with its verbatim row (an extension of row type Occurrence)
+        let app = try await TestApp()
+        let gbif = Python.fixtures.appendingPathComponent("dwca/real/gbif-download-10.15468-dl.npd2js-cpmr-dwca.zip").path
+        var source = try DarwinCoreSource.open(path: gbif)
+        try app.store.importRecords(
+            from: &source,
+            source: ImportSource(datasetID: "gbif", title: "GBIF", source: "gbif.zip", terms: source.terms, unknownTerms: source.unknownTerms, replacedTerms: [:]))
+        try await app.test { client async throws in
+            // When they are downloaded as a Darwin Core Archive
+            let response = try await client.get("/api/records/export?format=dwca&dataset=gbif")
+            #expect(response.status == .ok)
+            let body = Data(buffer: response.body)
+            let archive = try Archive(data: body, accessMode: .read)
+            func file(_ name: String) throws -> String {
+                var data = Data()
+                _ = try archive.extract(try #require(archive[name]), consumer: { data.append($0) })
+                return String(decoding: data, as: UTF8.self)
+            }
+            // Then the extension file follows occurrence.txt under a name of its own, meta.xml describes it (valid
+            // against the TDWG schema), and each row is under its record's id
+            #expect(archive.map(\.path) == ["meta.xml", "occurrence.txt", "occurrence-2.txt", "eml.xml", "citation.txt"])
+            let meta = try file("meta.xml")
+            #expect(meta.contains(#"<extension encoding="UTF-8""#) && meta.contains("<location>occurrence-2.txt</location>"))
+            #expect(meta.contains(#"<coreid index="0"/>"#))
+            #expect(try Python.validateXML(meta, schema: "dwca-meta-schema/tdwg_dwc_text.offline.xsd") == "")
+            let ids = Set(try file("occurrence.txt").split(separator: "\n").dropFirst().map { String($0.prefix { $0 != "," }) })
+            let rows = try file("occurrence-2.txt").split(separator: "\n").dropFirst()
+            #expect(rows.count == ids.count)
+            #expect(Set(rows.map { String($0.prefix { $0 != "," }) }) == ids)
+            // And the download imports again with every record's rows as they were
+            let downloaded = FileManager.default.temporaryDirectory.appendingPathComponent("emend-\(UUID().uuidString).zip")
+            try body.write(to: downloaded)
+            defer { try? FileManager.default.removeItem(at: downloaded) }
+            var again = try DarwinCoreSource.open(path: downloaded.path)
+            let copy = try Store.inMemory()
+            try copy.importRecords(
+                from: &again,
+                source: ImportSource(datasetID: "copy", title: "Copy", source: "copy.zip", terms: again.terms, unknownTerms: again.unknownTerms, replacedTerms: [:]))
+            func extensionRows(_ store: Store, dataset: String) async throws -> [String] {
+                var query = RecordQuery()
+                query.filters[.dataset] = [dataset]
+                query.limit = 10_000
+                return try await store.search(query).records.flatMap { record in
+                    RecordState.extensions(from: record.extensionsJSON.flatMap { try? JSONParser.parse($0) })
+                        .flatMap { rowType, rows in rows.map { "\(rowType) \($0.sorted { $0.key < $1.key })" } }
+                }.sorted()
+            }
+            let original = try await extensionRows(app.store, dataset: "gbif")
+            #expect(original.count == ids.count)
+            #expect(try await extensionRows(copy, dataset: "copy") == original)
+            // And a download of a dataset without extension rows has no extension file
+            let others = try Archive(data: Data(buffer: try await client.get("/api/records/export?format=dwca&dataset=test").body), accessMode: .read)
+            #expect(others.map(\.path) == ["meta.xml", "occurrence.txt", "eml.xml", "citation.txt"])
+        }
+    }
+
     @Test func geoJSONAndNDJSONCarryEachRecord() async throws {
         let app = try await TestApp()
         try await app.test { client async throws in

@@ -16,12 +16,14 @@ import Testing
         ])
         #expect(all.status == 0 && all.stderr.contains("Exported 1915 records as of seq 1917"), "\(all.stderr)")
         #expect(ghana.status == 0 && ghana.stderr.contains("Exported 573 records"), "\(ghana.stderr)")
-        // Then meta.xml is valid against the TDWG text schema and python-dwca-reader reads every row
+        // Then meta.xml is valid against the TDWG text schema and python-dwca-reader reads every row, with the GBIF
+        // download's verbatim rows (an extension) each under its record
         let schema = Workspace.fixture("dwca-meta-schema/tdwg_dwc_text.offline.xsd")
         let script = CLI.packageRoot.appendingPathComponent("Tests/Downloads/check_dwca.py").path
         for (file, rows) in [("all.zip", 1915), ("ghana.zip", 573)] {
             let check = try CLI.python([script, work.path(file), schema, String(rows)])
             #expect(check.status == 0 && check.stdout.hasPrefix("OK:"), "\(file): \(check.stdout)\(check.stderr)")
+            #expect(check.stdout.contains("and 573 extension rows"), "\(file): \(check.stdout)")
         }
     }
 

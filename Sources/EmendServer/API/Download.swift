@@ -12,6 +12,8 @@ public struct Download: Sendable {
     /// The search as of its position, a page at a time.
     let query: RecordQuery
     let terms: [String]
+    /// For an archive, its extension files' row types and columns.
+    let extensionTerms: [(rowType: String, terms: [String])]
     public let metadata: ExportMetadata
 
     /// Records read per page: enough that a page's statement costs little beside its rows.
@@ -34,6 +36,7 @@ public struct Download: Sendable {
         self.format = format
         self.query = query
         self.terms = try store.exportTerms(query)
+        self.extensionTerms = format == .dwca ? try store.exportExtensionTerms(query) : []
         self.metadata = ExportMetadata(
             title: "Specimen records matching \(searchText)", query: searchText, url: rerun, seq: position.seq, created: created,
             citation: "Emend (\(created.rfc3339.prefix(4))). Specimen records matching \(searchText), as of seq \(position.seq) "
@@ -53,9 +56,11 @@ public struct Download: Sendable {
         var exporter = RecordExporter(format: format, terms: terms)
         var text = ByteBuffer()
         var deflater: PageDeflater?
+        let extensions = extensionTerms.isEmpty ? nil : try ExtensionFiles(layout: extensionTerms)
         if format == .dwca {
             var out = ByteBuffer()
-            deflater = .archive(try DarwinCoreArchiveWriter(terms: terms, metadata: metadata, into: &out))
+            deflater = .archive(
+                try DarwinCoreArchiveWriter(terms: terms, extensions: extensions?.files ?? [], metadata: metadata, into: &out))
             try await send(&out)
         } else if gzip {
             deflater = try .gzip()
@@ -77,6 +82,7 @@ public struct Download: Sendable {
             for record in page.records {
                 try exporter.add(id: record.id, version: record.version, dataset: record.dataset, fieldsJSON: record.fieldsJSON, flagsJSON: record.flagsJSON,
                     into: &text)
+                if let extensions, let json = record.extensionsJSON { try extensions.add(id: record.id, extensionsJSON: json) }
             }
             if page.next == nil { exporter.finish(into: &text) }
             if let deflater {
@@ -89,6 +95,16 @@ public struct Download: Sendable {
         }
         if let deflater {
             var out = try await deflating?.value ?? ByteBuffer()
+            // The extension files, now that every record's rows are written: a piece at a time, sent as it is deflated.
+            for (index, file) in (extensions?.files ?? []).enumerated() {
+                try deflater.startExtension(file.location, into: &out)
+                try await send(&out)
+                while let chunk = try extensions?.nextChunk(of: index) {
+                    out = try deflater.deflate(chunk)
+                    try await send(&out)
+                }
+                out = ByteBuffer()
+            }
             try deflater.finish(records: exporter.count, into: &out)
             try await send(&out)
         }
@@ -118,11 +134,16 @@ private final class PageDeflater: @unchecked Sendable {
     func deflate(_ text: ByteBuffer) throws -> ByteBuffer {
         var text = text, out = ByteBuffer()
         if archive != nil {
-            try archive!.writeOccurrences(&text, into: &out)
+            try archive!.write(&text, into: &out)
         } else if let compressor {
             try text.compressStream(with: compressor, window: &window, flush: .no) { out.writeImmutableBuffer($0) }
         }
         return out
+    }
+
+    /// Ends the archive's file being written and begins the extension file named `location`.
+    func startExtension(_ location: String, into out: inout ByteBuffer) throws {
+        try archive!.startExtension(location, into: &out)
     }
 
     func finish(records: Int, into out: inout ByteBuffer) throws {
