@@ -29,9 +29,9 @@ enum DarwinCoreArchiveMetadata {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// The IRI of an extension's row type from the name import keeps, the IRI's last part: the row types GBIF
-    /// registers for occurrences, and a URN for any other. Audubon Core's `Multimedia` reads as GBIF's, the one
-    /// GBIF's own downloads carry.
+    /// The IRI of an extension's row type from the name import keeps, the IRI's last part: those of the extensions
+    /// GBIF registers (its own, Darwin Core's, OBIS's), and a URN for any other. Audubon Core's `Multimedia` reads
+    /// as GBIF's, the one GBIF's own downloads carry.
     static func rowTypeIRI(of name: String) -> String {
         rowTypeIRIs[name] ?? "urn:x-emend:rowType:" + (name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? name)
     }
