@@ -9,7 +9,7 @@ import Testing
         // written to a file as they stream
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         let file = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         var zip = ZipStreamWriter(modified: 1_700_000_000_000)
         var out = ByteBuffer()
@@ -47,7 +47,7 @@ import Testing
         zip.finish(into: &out)
         let path = Self.temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
-        FileManager.default.createFile(atPath: path, contents: Data(out.readableBytesView))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(out.readableBytesView))
         // When Python's zipfile reads it
         let text = try Self.zipfile("print(len(z.infolist()), z.read('69999.txt').decode())", path)
         // Then it finds every entry, by the ZIP64 end record

@@ -65,7 +65,7 @@ import Testing
             #expect(huge.errorCode == "too_large")
             #expect(try app.store.contributions(onRecord: id).proposals.isEmpty)
             // A proposal on a version that is no longer current is a conflict
-            try app.store.write { log in
+            _ = try app.store.write { log in
                 try log.append(
                     NewEvent(
                         stream: RecordState.stream(id), type: EventType.recordRevised, actor: "system",

@@ -80,7 +80,7 @@ import ZIPFoundation
         let app = try await TestApp()
         let gbif = Python.fixtures.appendingPathComponent("dwca/real/gbif-download-10.15468-dl.npd2js-cpmr-dwca.zip").path
         var source = try DarwinCoreSource.open(path: gbif)
-        try app.store.importRecords(
+        _ = try app.store.importRecords(
             from: &source,
             source: ImportSource(datasetID: "gbif", title: "GBIF", source: "gbif.zip", terms: source.terms, unknownTerms: source.unknownTerms, replacedTerms: [:]))
         try await app.test { client async throws in
@@ -111,7 +111,7 @@ import ZIPFoundation
             defer { try? FileManager.default.removeItem(at: downloaded) }
             var again = try DarwinCoreSource.open(path: downloaded.path)
             let copy = try Store.inMemory()
-            try copy.importRecords(
+            _ = try copy.importRecords(
                 from: &again,
                 source: ImportSource(datasetID: "copy", title: "Copy", source: "copy.zip", terms: again.terms, unknownTerms: again.unknownTerms, replacedTerms: [:]))
             func extensionRows(_ store: Store, dataset: String) async throws -> [String] {

@@ -39,7 +39,7 @@ struct TestApp {
         let csv = folder.appendingPathComponent("specimens.csv")
         try specimensCSV.write(to: csv, atomically: true, encoding: .utf8)
         var source = try DarwinCoreSource.open(path: csv.path)
-        try store.importRecords(
+        _ = try store.importRecords(
             from: &source,
             source: ImportSource(datasetID: "test", title: "Test specimens", source: "specimens.csv", terms: source.terms, unknownTerms: [], replacedTerms: [:]))
         contributorToken = try store.addUser(name: "contributor", role: .contributor, scopes: []).1
@@ -77,7 +77,7 @@ struct TestApp {
         let file = folder.appendingPathComponent("\(dataset).csv")
         try csv.write(to: file, atomically: true, encoding: .utf8)
         var source = try DarwinCoreSource.open(path: file.path)
-        try store.importRecords(
+        _ = try store.importRecords(
             from: &source,
             source: ImportSource(datasetID: dataset, title: dataset, source: "\(dataset).csv", terms: source.terms, unknownTerms: [], replacedTerms: [:]))
     }

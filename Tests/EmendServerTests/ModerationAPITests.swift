@@ -126,7 +126,7 @@ import Testing
             #expect(applied.jsonBody["version"] == 3)
             // But a proposal whose old value is gone is refused with the conflict shown
             let stale = try await propose(app, client, changes: #"{"locality": "Kew Green"}"#, on: 3)
-            try app.store.write { log in
+            _ = try app.store.write { log in
                 try log.append(
                     NewEvent(
                         stream: RecordState.stream(TestApp.id("occ-1")), type: EventType.recordRevised, actor: "system",

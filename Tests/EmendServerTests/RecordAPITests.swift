@@ -30,7 +30,7 @@ import Testing
         // Given a record changed by a second import of its dataset
         let app = try await TestApp()
         let id = TestApp.id("occ-1")
-        try app.store.write { log in
+        _ = try app.store.write { log in
             try log.append(
                 NewEvent(
                     stream: RecordState.stream(id), type: EventType.recordRevised, actor: "system",

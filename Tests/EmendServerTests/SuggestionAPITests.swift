@@ -72,7 +72,7 @@ import Testing
             let byHand = try app.store.submitProposal(
                 record: Self.id("sw-3"), baseVersion: 1, changes: ["decimalLatitude": "48.85", "decimalLongitude": "2.35"], rationale: "label",
                 actor: contributor)
-            try app.store.acceptProposal(byHand.id, terms: nil, edits: [:], note: nil, curator: curator)
+            _ = try app.store.acceptProposal(byHand.id, terms: nil, edits: [:], note: nil, curator: curator)
             // When the curator accepts one, then the rest
             let first = try await client.post("/api/moderation/bulk-accept", json: #"{"rule": "\#(Self.rule)", "limit": 1}"#, token: app.curatorToken)
             #expect(first.status == .ok, "\(first.text)")

@@ -14,7 +14,7 @@ import Testing
             record: TestApp.id("occ-1"), baseVersion: 1, changes: ["country": "Ireland", "locality": "Dublin"], rationale: "label",
             actor: contributor)
         _ = try app.store.acceptProposal(proposal.id, terms: nil, edits: [:], note: nil, curator: curator)
-        try app.store.write { log in
+        _ = try app.store.write { log in
             try log.append(
                 NewEvent(
                     stream: RecordState.stream("later"), type: EventType.recordImported, actor: "system",

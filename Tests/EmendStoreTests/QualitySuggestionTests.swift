@@ -112,7 +112,7 @@ import Testing
         try store.suggestQualityFixes()
         let (curator, _) = try store.addUser(name: "curator", role: .curator, scopes: ["NHMUK"])
         let suggestion = try #require(try suggestions(store).first { $0["record_id"] == id(3) })
-        try store.rejectProposal(suggestion["id"], reason: "not now", curator: curator)
+        _ = try store.rejectProposal(suggestion["id"], reason: "not now", curator: curator)
         // When a re-import changes its basisOfRecord to another misspelling
         try Given.imported(
             (1...10).map {
@@ -134,7 +134,7 @@ import Testing
         try store.suggestQualityFixes()
         let (curator, _) = try store.addUser(name: "curator", role: .curator, scopes: ["NHMUK"])
         let swap = try #require(try suggestions(store).first { $0["record_id"] == id(2) })
-        try store.acceptProposal(swap["id"], terms: nil, edits: [:], note: nil, curator: curator)
+        _ = try store.acceptProposal(swap["id"], terms: nil, edits: [:], note: nil, curator: curator)
         // When the bot runs on the new version
         let run = try store.suggestQualityFixes()
         // Then the record is in London again and nothing more is suggested
@@ -149,7 +149,7 @@ import Testing
         try store.suggestQualityFixes()
         let (curator, _) = try store.addUser(name: "curator", role: .curator, scopes: ["NHMUK"])
         let swap = try #require(try suggestions(store).first { $0["record_id"] == id(2) })
-        try store.acceptProposal(swap["id"], terms: nil, edits: [:], note: nil, curator: curator)
+        _ = try store.acceptProposal(swap["id"], terms: nil, edits: [:], note: nil, curator: curator)
         try store.suggestQualityFixes()
         let before = try store.verify()
         let filed = try suggestions(store)
