@@ -98,12 +98,11 @@ public struct Download: Sendable {
             // The extension files, now that every record's rows are written: a piece at a time, sent as it is deflated.
             for (index, file) in (extensions?.files ?? []).enumerated() {
                 try deflater.startExtension(file.location, into: &out)
-                try await send(&out)
                 while let chunk = try extensions?.nextChunk(of: index) {
-                    out = try deflater.deflate(chunk)
+                    out.writeImmutableBuffer(try deflater.deflate(chunk))
                     try await send(&out)
+                    out.clear()
                 }
-                out = ByteBuffer()
             }
             try deflater.finish(records: exporter.count, into: &out)
             try await send(&out)
